@@ -50,7 +50,8 @@ macro(gaunt_select_compilers)
     set(CMAKE_CXX_COMPILER "${GAUNT_LAMMPS_TREE}/lib/kokkos/bin/nvcc_wrapper" CACHE FILEPATH "C++ compiler" FORCE)
   endif()
   find_program(GAUNT_CCACHE ccache)
-  if(GAUNT_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  # Not with nvcc_wrapper: ccache would take it for plain nvcc.
+  if(GAUNT_CCACHE AND NOT GAUNT_CUDA AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
     gaunt_cache_dir(_gaunt_cache)
     # BASEDIR makes build-tree paths relative; NOHASHDIR drops the working directory from the
     # hash, so builds in different clones share objects.

@@ -33,14 +33,15 @@ die() { echo "error: pair_gaunt deps: $*" >&2; exit 1; }
 
 # Debian archive base URIs from apt's configuration (one-line and deb822 formats), in order.
 apt_mirrors() {
-  local etc
+  local etc lists sources
   etc="$(apt-config shell E Dir::Etc/d 2>/dev/null | sed -n "s/^E='\(.*\)'$/\1/p")"
   etc="${etc:-/etc/apt/}"
+  lists="$(cat "${etc%/}/sources.list" "${etc%/}"/sources.list.d/*.list 2>/dev/null || true)"
+  sources="$(cat "${etc%/}"/sources.list.d/*.sources 2>/dev/null || true)"
   {
-    cat "${etc%/}/sources.list" "${etc%/}"/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" || $1 == "deb-src" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }'
-    cat "${etc%/}"/sources.list.d/*.sources 2>/dev/null | awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }'
-  } | sed 's:/*$::' | awk '!seen[$0]++'
+    awk '$1 == "deb" || $1 == "deb-src" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' <<<"$lists"
+    awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' <<<"$sources"
+  } | sed 's:/*$::' | awk 'NF && !seen[$0]++'
 }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -65,7 +66,14 @@ fetch() {
     tried+=("$url")
     log "$file: downloading from the apt mirror $base"
     # -C - resumes an interrupted download left in the .part file.
-    if curl -fL --retry 3 --connect-timeout 20 -C - -o "$dest.part" "$url"; then
+    local rc=0
+    curl -fL -# --retry 3 --connect-timeout 20 -C - -o "$dest.part" "$url" || rc=$?
+    if [ "$rc" -eq 33 ]; then  # the server cannot resume: start the download again
+      rm -f "$dest.part"
+      rc=0
+      curl -fL -# --retry 3 --connect-timeout 20 -o "$dest.part" "$url" || rc=$?
+    fi
+    if [ "$rc" -eq 0 ]; then
       local got
       got="$(sha256_of "$dest.part")"
       if [ "$got" = "$sha" ]; then
@@ -87,7 +95,9 @@ fetch() {
     return 0
   fi
   [ -n "$mirrors" ] || die "no Debian mirror found in the apt configuration"
-  die "could not download $file (tried: ${tried[*]}). No network? Partial data is kept in $dest.part and resumed next time; or pass -DLAMMPS_SOURCE_DIR=/path/to/lammps (an official LAMMPS release tree) to skip this step."
+  local partial=""
+  [ ! -s "$dest.part" ] || partial=" The partial download $dest.part is resumed next time."
+  die "could not download $file (tried: ${tried[*]}). No network?$partial Or pass -DLAMMPS_SOURCE_DIR=/path/to/lammps (an official LAMMPS release tree) to skip this step."
 }
 
 fetch "$LAMMPS_FILE" "$LAMMPS_POOL" "$LAMMPS_SHA256"

@@ -25,7 +25,7 @@ def real_sph_reference(lmax: int, vec: list) -> list:
     x, y, z = (sp.Rational(str(c)) for c in vec)
     r = sp.sqrt(x**2 + y**2 + z**2)
     cos_theta = z / r
-    phi = sp.atan2(y, x)
+    phi = sp.atan2(y, x) if (x, y) != (0, 0) else sp.Integer(0)  # φ is arbitrary on the z axis
     out = []
     for l in range(lmax + 1):
         for m in range(-l, l + 1):
