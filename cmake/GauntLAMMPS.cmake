@@ -36,6 +36,6 @@ macro(gaunt_add_lammps)
     # The same Kokkos configuration LAMMPS's KOKKOS package uses, without LAMMPS.
     set(Kokkos_ENABLE_IMPL_VIEW_LEGACY ON CACHE BOOL "" FORCE)
     set(CMAKE_POSITION_INDEPENDENT_CODE ON)
-    add_subdirectory(${GAUNT_LAMMPS_TREE}/lib/kokkos ${CMAKE_BINARY_DIR}/kokkos EXCLUDE_FROM_ALL)
+    add_subdirectory(${GAUNT_LAMMPS_TREE}/lib/kokkos ${CMAKE_BINARY_DIR}/kokkos_lib EXCLUDE_FROM_ALL)
   endif()
 endmacro()

@@ -4,6 +4,6 @@ function(gaunt_strict_warnings target)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
   elseif(GAUNT_CUDA)
     # nvcc_wrapper forwards host-compiler flags; warnings from CUDA headers are not ours.
-    target_compile_options(${target} PRIVATE -Xcompiler=-Wall,-Wextra)
+    target_compile_options(${target} PRIVATE "SHELL:-Xcompiler -Wall,-Wextra")
   endif()
 endfunction()

@@ -53,7 +53,8 @@ TEST(SphericalHarmonics, OrthonormalByQuadrature) {
       for (int b = 0; b < n; ++b) gram[a * n + b] += quad.weights[p] * Y[a] * Y[b];
   }
   for (int a = 0; a < n; ++a)
-    for (int b = 0; b < n; ++b) EXPECT_NEAR(gram[a * n + b], a == b ? 1.0 : 0.0, 1e-13) << a << "," << b;
+    for (int b = 0; b < n; ++b)
+      EXPECT_NEAR(gram[a * n + b], a == b ? 1.0 : 0.0, 1e-13) << a << "," << b;
 }
 
 TEST(SphericalHarmonics, GradientsMatchCentralDifferences) {
@@ -69,7 +70,8 @@ TEST(SphericalHarmonics, GradientsMatchCentralDifferences) {
       const auto Yp = sph(kLmax, rp), Ym = sph(kLmax, rm);
       for (int lm = 0; lm < sh_size(kLmax); ++lm) {
         const double fd = (Yp[lm] - Ym[lm]) / (2 * h);
-        EXPECT_NEAR(dY[3 * lm + a], fd, 1e-7 * std::max(1.0, std::abs(fd))) << "lm " << lm << " axis " << a;
+        EXPECT_NEAR(dY[3 * lm + a], fd, 1e-7 * std::max(1.0, std::abs(fd)))
+            << "lm " << lm << " axis " << a;
       }
     }
   }
@@ -93,7 +95,9 @@ TEST(SphericalHarmonics, RotationActsByOrthogonalBlocks) {
     const int lo = l * l, hi = (l + 1) * (l + 1);
     for (int a = lo; a < hi; ++a) {
       for (int b = 0; b < n; ++b) {
-        if (b < lo || b >= hi) EXPECT_NEAR(D[a * n + b], 0.0, 1e-13) << "degrees must not mix";
+        if (b < lo || b >= hi) {
+          EXPECT_NEAR(D[a * n + b], 0.0, 1e-13) << "degrees must not mix";
+        }
       }
       for (int b = lo; b < hi; ++b) {
         double ddt = 0;
@@ -115,7 +119,7 @@ TEST(SphericalHarmonics, RotationActsByOrthogonalBlocks) {
 }
 
 TEST(SphericalHarmonics, FiniteAndContinuousAtPolesAndAxes) {
-  const std::vector<Vec3> special = {{0, 0, 1}, {0, 0, -1}, {1, 0, 0}, {-1, 0, 0},
+  const std::vector<Vec3> special = {{0, 0, 1}, {0, 0, -1}, {1, 0, 0},    {-1, 0, 0},
                                      {0, 1, 0}, {0, -1, 0}, {0, 0, 1e-3}, {1e-300, 0, 1}};
   for (const auto& r : special) {
     const auto [Y, dY] = sph_with_gradients(kLmax, r);
@@ -158,7 +162,8 @@ TYPED_TEST(SphericalHarmonicsKernel, MatchesHostEvaluation) {
   auto Y_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), Y);
   auto dY_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dY);
   for (int i = 0; i < count; ++i) {
-    const auto [Y_ref, dY_ref] = sph_with_gradients(lmax, {r_host(i, 0), r_host(i, 1), r_host(i, 2)});
+    const auto [Y_ref, dY_ref] =
+        sph_with_gradients(lmax, {r_host(i, 0), r_host(i, 1), r_host(i, 2)});
     for (int k = 0; k < n; ++k) EXPECT_NEAR(Y_host(i, k), Y_ref[k], 1e-14);
     for (int k = 0; k < 3 * n; ++k) EXPECT_NEAR(dY_host(i, k), dY_ref[k], 1e-13);
   }

@@ -1,0 +1,102 @@
+// Feature layout and launch helpers shared by the Gaunt product kernels (DESIGN.md §3).
+//
+// Layout (channel-wise products): a feature array is a View [item][lm][channel], LayoutRight,
+// lm = l*l + l + m the flat SH index. A product acts on every (item, channel) independently, with
+// the same tables: out(i, :, c) = Gaunt(a_1(i, :, c), ..., a_ν(i, :, c)). Channels are the
+// fastest index, so a host thread vectorises over a block of channels and adjacent GPU threads
+// read adjacent channels.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gaunt_tuning.hpp"
+#include "sh_indexing.hpp"
+
+namespace gaunt {
+
+template <class MemorySpace>
+using FeatureView = Kokkos::View<double***, Kokkos::LayoutRight, MemorySpace>;
+template <class MemorySpace>
+using ConstFeatureView = Kokkos::View<const double***, Kokkos::LayoutRight, MemorySpace>;
+
+inline constexpr int kMaxGauntFactors = 4;
+
+// Pointers to up to kMaxGauntFactors feature arrays, copyable into kernels.
+template <class T>
+struct FactorPointers {
+  T* p[kMaxGauntFactors] = {nullptr, nullptr, nullptr, nullptr};
+};
+
+// A [lm][channel] block of one item: element (lm, c) at p[lm * stride + c].
+template <class T>
+struct ChannelBlock {
+  T* p;
+  int stride;
+  KOKKOS_INLINE_FUNCTION T& operator()(int lm, int c) const { return p[lm * stride + c]; }
+};
+
+// Checks extents of a feature view: items × sh_size(degree) × channels.
+template <class View>
+void check_features(const char* what, const View& v, int items, int degree, int channels) {
+  if (int(v.extent(0)) != items || int(v.extent(1)) != sh_size(degree) ||
+      int(v.extent(2)) != channels) {
+    throw std::invalid_argument(
+        std::string(what) + ": expected extents [" + std::to_string(items) + "][" +
+        std::to_string(sh_size(degree)) + "][" + std::to_string(channels) + "] (degree " +
+        std::to_string(degree) + "), got [" + std::to_string(v.extent(0)) + "][" +
+        std::to_string(v.extent(1)) + "][" + std::to_string(v.extent(2)) + "]");
+  }
+}
+
+// Channel block width used for `channels` on this backend: the largest of
+// {channel_block, 4, 1} that divides channels.
+template <class ExecutionSpace>
+int channel_block_for(int channels) {
+  constexpr int w = GauntTuning<ExecutionSpace>::channel_block;
+  if (channels % w == 0) return w;
+  if (w >= 4 && channels % 4 == 0) return 4;
+  return 1;
+}
+
+// Copies a host std::vector into a labelled device view.
+template <class T, class MemorySpace>
+Kokkos::View<T*, MemorySpace> to_view(const std::string& label, const std::vector<T>& host) {
+  Kokkos::View<T*, MemorySpace> v(label, host.size());
+  auto mirror = Kokkos::create_mirror_view(v);
+  for (std::size_t i = 0; i < host.size(); ++i) mirror(i) = host[i];
+  Kokkos::deep_copy(v, mirror);
+  return v;
+}
+
+// Runs f over n_units work units (one unit = one item × one block of W channels, one thread
+// each) with `scratch_doubles` doubles of per-thread scratch. f.level must be assignable (the
+// scratch level chosen here) and f(member) decodes unit = league_rank * team_size + team_rank.
+template <class ExecutionSpace, class Functor>
+void launch_units(const std::string& label, const ExecutionSpace& space, int n_units,
+                  int scratch_doubles, Functor f) {
+  if (n_units <= 0) return;
+  constexpr int team = GauntTuning<ExecutionSpace>::team_size;
+  const int league = (n_units + team - 1) / team;
+  Kokkos::TeamPolicy<ExecutionSpace> policy(space, league, team);
+  const std::size_t bytes = std::size_t(scratch_doubles) * sizeof(double);
+  f.level = (bytes * team > (std::size_t(32) << 10)) ? 1 : 0;
+  policy.set_scratch_size(f.level, Kokkos::PerThread(bytes));
+  Kokkos::parallel_for(label, policy, f);
+}
+
+// Decoded work unit inside a kernel.
+struct WorkUnit {
+  int item, c0;
+  bool valid;
+};
+template <class Member>
+KOKKOS_INLINE_FUNCTION WorkUnit decode_unit(const Member& team, int n_units, int n_blocks, int w) {
+  const int unit = team.league_rank() * team.team_size() + team.team_rank();
+  if (unit >= n_units) return {0, 0, false};
+  return {unit / n_blocks, (unit % n_blocks) * w, true};
+}
+
+}  // namespace gaunt

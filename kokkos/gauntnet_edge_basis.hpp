@@ -1,0 +1,216 @@
+// Stage 1, the edge basis (DESIGN.md §4, MODEL_FILE.md §5), per edge e = (i -> j) of a chunk:
+//   r = |r_ij|, d = r / r_c, u(d) = 1 + d^p (c0 + d (c1 + d c2))             (envelope)
+//   e_n(r) = sqrt(2/r_c) sin(nπr/r_c) / r · u(d),  n = 1..N_b                 (radial basis)
+//   z_0 = e, z_t = silu(z_{t-1} W_{t-1}) (t = 1..m), R = z_m W_m,  R_{k,l} = R[l K + k]
+//   Y_lm(r̂)                                                                   (SH, §3)
+// together with dR/dr (forward-mode tangent through the MLP: ż_t = silu'(a_t) ż_{t-1} W) and
+// ∂Y_lm/∂r_ij. Forward buffers: EdgeBasis; reverse: EdgeBasisAdj
+//   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij.
+// An edge contributes iff both species are ≥ 0 and 0 < r < r_c; otherwise species_j(e) = -1 and
+// its buffers are zero.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "gauntnet_graph.hpp"
+#include "gauntnet_parameters.hpp"
+
+namespace gaunt {
+
+template <class MemorySpace>
+struct EdgeBasis {
+  template <class T>
+  using View = Kokkos::View<T, Kokkos::LayoutRight, MemorySpace>;
+  View<int*> centre;            // [e] chunk-local centre a = i - first
+  View<int*> neighbor;          // [e] j
+  View<int*> species_j;         // [e] s_j, or -1 when the edge does not contribute
+  View<double* [3]> vector;     // [e] r_ij = x_j - x_i
+  View<double**> radial;        // [e][(L+1)K] R_{k,l}(r) at l K + k
+  View<double**> radial_deriv;  // [e][(L+1)K] dR_{k,l}/dr
+  View<double**> sh;            // [e][M] Y_lm(r̂)
+  View<double***> sh_grad;      // [e][M][3] ∂Y_lm/∂r_ij
+
+  void reserve(int n_edges, int n_radial, int n_sh) {
+    if (int(centre.extent(0)) >= n_edges && int(radial.extent(1)) == n_radial &&
+        int(sh.extent(1)) == n_sh)
+      return;
+    const auto no_init = [](const char* label) {
+      return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+    };
+    centre = View<int*>(no_init("gaunt::EdgeBasis::centre"), n_edges);
+    neighbor = View<int*>(no_init("gaunt::EdgeBasis::neighbor"), n_edges);
+    species_j = View<int*>(no_init("gaunt::EdgeBasis::species_j"), n_edges);
+    vector = View<double* [3]>(no_init("gaunt::EdgeBasis::vector"), n_edges);
+    radial = View<double**>(no_init("gaunt::EdgeBasis::radial"), n_edges, n_radial);
+    radial_deriv = View<double**>(no_init("gaunt::EdgeBasis::radial_deriv"), n_edges, n_radial);
+    sh = View<double**>(no_init("gaunt::EdgeBasis::sh"), n_edges, n_sh);
+    sh_grad = View<double***>(no_init("gaunt::EdgeBasis::sh_grad"), n_edges, n_sh, 3);
+  }
+  std::size_t bytes() const {
+    return centre.span() * 3 * sizeof(int) +
+           (vector.span() + 2 * radial.span() + sh.span() + sh_grad.span()) * sizeof(double);
+  }
+};
+
+template <class MemorySpace>
+struct EdgeBasisAdj {
+  template <class T>
+  using View = Kokkos::View<T, Kokkos::LayoutRight, MemorySpace>;
+  View<double**> radial;     // [e][(L+1)K] ∂E/∂R_{k,l}
+  View<double**> sh;         // [e][M] ∂E/∂Y_lm
+  View<double* [3]> vector;  // [e] g_e = ∂E/∂r_ij
+
+  void reserve(int n_edges, int n_radial, int n_sh) {
+    if (int(vector.extent(0)) >= n_edges && int(radial.extent(1)) == n_radial &&
+        int(sh.extent(1)) == n_sh)
+      return;
+    const auto no_init = [](const char* label) {
+      return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+    };
+    radial = View<double**>(no_init("gaunt::EdgeBasisAdj::radial"), n_edges, n_radial);
+    sh = View<double**>(no_init("gaunt::EdgeBasisAdj::sh"), n_edges, n_sh);
+    vector = View<double* [3]>(no_init("gaunt::EdgeBasisAdj::vector"), n_edges);
+  }
+  std::size_t bytes() const { return (radial.span() + sh.span() + vector.span()) * sizeof(double); }
+};
+
+KOKKOS_INLINE_FUNCTION double silu(double x) { return x / (1.0 + Kokkos::exp(-x)); }
+// d silu / dx = σ(x) (1 + x (1 − σ(x))), σ the logistic function.
+KOKKOS_INLINE_FUNCTION double silu_deriv(double x) {
+  const double sig = 1.0 / (1.0 + Kokkos::exp(-x));
+  return sig * (1.0 + x * (1.0 - sig));
+}
+
+// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c).
+template <class Params>
+KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
+  double z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
+  const double inv_rc = 1.0 / p.cutoff;
+  const double d = r * inv_rc;
+  double d_pm1 = 1.0;
+  for (int t = 1; t < p.envelope_p; ++t) d_pm1 *= d;
+  const double d_p = d_pm1 * d;
+  const double u = 1.0 + d_p * (p.envelope_c0 + d * (p.envelope_c1 + d * p.envelope_c2));
+  const double du = inv_rc * d_pm1 *
+                    (p.envelope_p * p.envelope_c0 + d * ((p.envelope_p + 1) * p.envelope_c1 +
+                                                         d * (p.envelope_p + 2) * p.envelope_c2));
+  const double pref = Kokkos::sqrt(2.0 * inv_rc);
+  const double inv_r = 1.0 / r;
+  const double pi = Kokkos::numbers::pi;
+  for (int n = 1; n <= p.num_bessel; ++n) {
+    const double w = n * pi * inv_rc;
+    const double s = Kokkos::sin(w * r), c = Kokkos::cos(w * r);
+    const double b = pref * s * inv_r;
+    const double db = pref * (w * c * inv_r - s * inv_r * inv_r);
+    z[n - 1] = b * u;
+    dz[n - 1] = db * u + b * du;
+  }
+  for (int t = 0; t < p.n_layers; ++t) {
+    const int n_in = p.width[t], n_out = p.width[t + 1];
+    const double* W = p.radial_weights.data() + p.layer_offset[t];
+    const bool last = t == p.n_layers - 1;
+    double* out = last ? R : a;
+    double* dout = last ? dR : da;
+    for (int o = 0; o < n_out; ++o) {
+      out[o] = 0.0;
+      dout[o] = 0.0;
+    }
+    for (int i = 0; i < n_in; ++i) {
+      const double zi = z[i], dzi = dz[i];
+      for (int o = 0; o < n_out; ++o) {
+        out[o] += zi * W[i * n_out + o];
+        dout[o] += dzi * W[i * n_out + o];
+      }
+    }
+    if (!last) {
+      for (int o = 0; o < n_out; ++o) {
+        z[o] = silu(a[o]);
+        dz[o] = silu_deriv(a[o]) * da[o];
+      }
+    }
+  }
+}
+
+// Fills `basis` for the edges of `chunk`; returns the smallest r over edges with both species
+// ≥ 0 and r < r_c (+∞ when there is none).
+template <class ExecutionSpace, class MemorySpace>
+double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                          const EdgeBasis<MemorySpace>& basis) {
+  const auto offsets = graph.offsets;
+  const auto neighbors = graph.neighbors;
+  const auto species = graph.species;
+  const auto positions = graph.positions;
+  const int first = chunk.first, edge_begin = chunk.edge_begin;
+  const auto centre = basis.centre;
+  Kokkos::parallel_for(
+      "gaunt::EdgeBasis::forward::centres",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms), KOKKOS_LAMBDA(const int a) {
+        for (int e = offsets(first + a); e < offsets(first + a + 1); ++e)
+          centre(e - edge_begin) = a;
+      });
+  const auto b = basis;
+  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh;
+  double min_r = Kokkos::reduction_identity<double>::min();
+  Kokkos::parallel_reduce(
+      "gaunt::EdgeBasis::forward", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
+      KOKKOS_LAMBDA(const int e, double& local_min) {
+        const int i = first + b.centre(e);
+        const int j = neighbors(edge_begin + e);
+        b.neighbor(e) = j;
+        double r_vec[3];
+        for (int c = 0; c < 3; ++c) {
+          r_vec[c] = positions(j, c) - positions(i, c);
+          b.vector(e, c) = r_vec[c];
+        }
+        const double r =
+            Kokkos::sqrt(r_vec[0] * r_vec[0] + r_vec[1] * r_vec[1] + r_vec[2] * r_vec[2]);
+        const int sj = species(j);
+        const bool active = species(i) >= 0 && sj >= 0 && r < p.cutoff && r > 0.0;
+        if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
+        b.species_j(e) = active ? sj : -1;
+        if (active) {
+          radial_functions(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
+        } else {
+          for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
+          for (int lm = 0; lm < n_sh; ++lm) {
+            b.sh(e, lm) = 0.0;
+            for (int c = 0; c < 3; ++c) b.sh_grad(e, lm, c) = 0.0;
+          }
+        }
+      },
+      Kokkos::Min<double>(min_r));
+  return min_r;
+}
+
+// g_e = ∂E/∂r_ij from ∂E/∂R and ∂E/∂Y (chain rule through r = |r_ij| and Y(r̂)).
+template <class ExecutionSpace, class MemorySpace>
+void reverse_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                        const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
+                        const EdgeBasisAdj<MemorySpace>& basis_adj) {
+  const auto b = basis;
+  const auto adj = basis_adj;
+  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh;
+  Kokkos::parallel_for(
+      "gaunt::EdgeBasis::reverse", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
+      KOKKOS_LAMBDA(const int e) {
+        double g[3] = {0.0, 0.0, 0.0};
+        if (b.species_j(e) >= 0) {
+          double dE_dr = 0.0;
+          for (int q = 0; q < n_radial; ++q) dE_dr += adj.radial(e, q) * b.radial_deriv(e, q);
+          const double x = b.vector(e, 0), y = b.vector(e, 1), z = b.vector(e, 2);
+          const double inv_r = 1.0 / Kokkos::sqrt(x * x + y * y + z * z);
+          g[0] = dE_dr * x * inv_r;
+          g[1] = dE_dr * y * inv_r;
+          g[2] = dE_dr * z * inv_r;
+          for (int lm = 0; lm < n_sh; ++lm) {
+            const double ybar = adj.sh(e, lm);
+            for (int c = 0; c < 3; ++c) g[c] += ybar * b.sh_grad(e, lm, c);
+          }
+        }
+        for (int c = 0; c < 3; ++c) adj.vector(e, c) = g[c];
+      });
+}
+
+}  // namespace gaunt

@@ -1,0 +1,255 @@
+// GauntNetEngine: the native GauntNet v1 model (DESIGN.md §4) on a Kokkos execution space, with
+// forces and virials by analytic backpropagation (no autodiff). No LAMMPS header: the caller
+// hands over a flat graph (GauntNetGraph) and reads energies, forces and virials back.
+//
+// compute() is the list of stages, per chunk of local atoms (memory bounded by the chunk):
+//   forward_edge_basis    r_ij -> R_{k,l}(r), dR/dr, Y_lm(r̂), ∂Y/∂r    (gauntnet_edge_basis)
+//   forward_atomic_basis  -> A_{a,lm,k}                                  (gauntnet_atomic_basis)
+//   forward_mixing        -> Ã_{a,lm,k}                                  (gauntnet_mixing)
+//   forward_product_basis -> B^ν_{a,k}                                   (gauntnet_product_basis)
+//   forward_readout       -> E_a                                         (gauntnet_readout)
+//   reverse_readout       -> B̄, reverse_product_basis -> Ã̄, reverse_mixing -> Ā,
+//   reverse_atomic_basis  -> R̄, Ȳ per edge, reverse_edge_basis -> g_e = ∂E/∂r_e,
+//   accumulate_forces     -> F_i += g_e, F_j −= g_e, W = −Σ r_e ⊗ g_e, per-atom W.
+// v1 is strictly local, so the chunks are independent; a message-passing v2 adds stages and
+// a ghost exchange between them.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gauntnet_atomic_basis.hpp"
+#include "gauntnet_edge_basis.hpp"
+#include "gauntnet_forces.hpp"
+#include "gauntnet_graph.hpp"
+#include "gauntnet_mixing.hpp"
+#include "gauntnet_parameters.hpp"
+#include "gauntnet_product_basis.hpp"
+#include "gauntnet_readout.hpp"
+#include "gauntnet_tuning.hpp"
+#include "model_file.hpp"
+
+namespace gaunt {
+
+template <class ExecutionSpace>
+class GauntNetEngine {
+ public:
+  using execution_space = ExecutionSpace;
+  using memory_space = typename ExecutionSpace::memory_space;
+  using Graph = GauntNetGraph<memory_space>;
+
+  // Which optional outputs compute() fills (energy, per-atom energy, forces and the global
+  // virial are always computed).
+  struct Request {
+    bool per_atom_energy = false;
+    bool per_atom_virial = false;
+  };
+
+  // Results of the last compute(). The views are owned by the engine and only grow: entries
+  // beyond n_local / n_total are unspecified.
+  struct Result {
+    double energy = 0;      // E = Σ_i E_i over local atoms, eV
+    double virial[6] = {};  // W, LAMMPS order xx yy zz xy xz yz and sign (Σ r ⊗ f), eV
+    // Smallest r_ij over the edges that enter the model (both species ≥ 0, r < r_c); +∞ when
+    // there is none. A caller compares it with min_safe_distance().
+    double min_distance = std::numeric_limits<double>::infinity();
+    Kokkos::View<double*, memory_space> per_atom_energy;                  // [n_local] eV
+    Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> forces;  // [n_total] eV/Å
+    Kokkos::View<double* [6], Kokkos::LayoutRight, memory_space> per_atom_virial;  // [n_total]
+  };
+
+  // No header field bounds the trusted distance range of a GauntNet v1 model; the energy is
+  // finite for every r > 0 but r = 0 has no direction. 0.1 Å is far below any bond length
+  // (H₂: 0.74 Å) and far above round-off.
+  static constexpr double kDefaultMinSafeDistance = 0.1;
+
+  explicit GauntNetEngine(const ModelFile& model, const ExecutionSpace& space = ExecutionSpace());
+
+  // Energy, per-atom energy, forces, virial (and per-atom virial if requested) of `graph`.
+  const Result& compute(const Graph& graph, const Request& request);
+
+  double cutoff() const { return params_.cutoff; }
+  const std::vector<std::string>& elements() const { return elements_; }
+  const std::vector<int>& atomic_numbers() const { return atomic_numbers_; }
+  double min_safe_distance() const { return kDefaultMinSafeDistance; }
+  const GauntNetParameters<memory_space>& parameters() const { return params_; }
+  const Result& result() const { return result_; }
+
+  // Local atoms per chunk (default GauntNetTuning<ExecutionSpace>::chunk_atoms; ≥ 1).
+  void set_chunk_atoms(int n);
+  int chunk_atoms() const { return chunk_atoms_; }
+  // Bytes held by the engine's buffers and parameters.
+  std::size_t memory_usage() const;
+
+ private:
+  void reserve_chunk(int n_atoms, int n_edges);
+  void reserve_result(int n_local, int n_total, bool per_atom_virial);
+
+  ExecutionSpace space_;
+  GauntNetParameters<memory_space> params_;
+  std::vector<std::string> elements_;
+  std::vector<int> atomic_numbers_;
+  int chunk_atoms_ = GauntNetTuning<ExecutionSpace>::chunk_atoms;
+
+  // Stage buffers X / X_adj, sized to one chunk.
+  EdgeBasis<memory_space> edge_basis_;
+  EdgeBasisAdj<memory_space> edge_basis_adj_;
+  AtomFeatures<memory_space> A_, A_adj_, A_mixed_, A_mixed_adj_;
+  AtomInvariants<memory_space> B_, B_adj_;
+  Kokkos::View<int*, Kokkos::HostSpace> offsets_host_;
+  Result result_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+template <class ExecutionSpace>
+GauntNetEngine<ExecutionSpace>::GauntNetEngine(const ModelFile& model, const ExecutionSpace& space)
+    : space_(space),
+      params_(make_gauntnet_parameters<memory_space>(model)),
+      elements_(model.elements),
+      atomic_numbers_(model.atomic_numbers) {}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::set_chunk_atoms(int n) {
+  if (n < 1)
+    throw std::invalid_argument("GauntNetEngine: chunk_atoms must be ≥ 1, got " +
+                                std::to_string(n));
+  chunk_atoms_ = n;
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::reserve_chunk(int n_atoms, int n_edges) {
+  const auto& p = params_;
+  const int n_radial = (p.lmax + 1) * p.channels;
+  edge_basis_.reserve(n_edges, n_radial, p.n_sh);
+  edge_basis_adj_.reserve(n_edges, n_radial, p.n_sh);
+  reserve_atom_features(A_, "gaunt::AtomicBasis::A", n_atoms, p.n_sh, p.channels);
+  reserve_atom_features(A_adj_, "gaunt::AtomicBasis::A_adj", n_atoms, p.n_sh, p.channels);
+  reserve_atom_features(A_mixed_, "gaunt::Mixing::A_mixed", n_atoms, p.n_sh, p.channels);
+  reserve_atom_features(A_mixed_adj_, "gaunt::Mixing::A_mixed_adj", n_atoms, p.n_sh, p.channels);
+  if (int(B_.extent(0)) < n_atoms) {
+    const auto alloc = [](const char* label) {
+      return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+    };
+    B_ = AtomInvariants<memory_space>(alloc("gaunt::ProductBasis::B"), n_atoms, p.n_invariants);
+    B_adj_ =
+        AtomInvariants<memory_space>(alloc("gaunt::ProductBasis::B_adj"), n_atoms, p.n_invariants);
+  }
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::reserve_result(int n_local, int n_total,
+                                                    bool per_atom_virial) {
+  const auto alloc = [](const char* label) {
+    return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+  };
+  auto& r = result_;
+  if (int(r.per_atom_energy.extent(0)) < n_local) {
+    r.per_atom_energy = decltype(r.per_atom_energy)(alloc("gaunt::GauntNet::per_atom_energy"),
+                                                    n_local + n_local / 8);
+  }
+  if (int(r.forces.extent(0)) < n_total) {
+    r.forces = decltype(r.forces)(alloc("gaunt::GauntNet::forces"), n_total + n_total / 8);
+  }
+  if (per_atom_virial && int(r.per_atom_virial.extent(0)) < n_total) {
+    r.per_atom_virial = decltype(r.per_atom_virial)(alloc("gaunt::GauntNet::per_atom_virial"),
+                                                    n_total + n_total / 8);
+  }
+  if (int(offsets_host_.extent(0)) < n_local + 1) {
+    offsets_host_ = Kokkos::View<int*, Kokkos::HostSpace>(alloc("gaunt::GauntNet::offsets_host"),
+                                                          n_local + 1 + n_local / 8);
+  }
+}
+
+template <class ExecutionSpace>
+const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionSpace>::compute(
+    const Graph& graph, const Request& request) {
+  const int n_local = graph.n_local, n_total = graph.n_total;
+  if (n_local < 0 || n_total < n_local) {
+    throw std::invalid_argument(
+        "GauntNetEngine::compute: need 0 ≤ n_local ≤ n_total, got n_local " +
+        std::to_string(n_local) + ", n_total " + std::to_string(n_total));
+  }
+  reserve_result(n_local, n_total, request.per_atom_virial);
+  auto& r = result_;
+  const std::pair<int, int> all_atoms(0, n_total);
+  Kokkos::deep_copy(space_, Kokkos::subview(r.forces, all_atoms, Kokkos::ALL), 0.0);
+  if (request.per_atom_virial) {
+    Kokkos::deep_copy(space_, Kokkos::subview(r.per_atom_virial, all_atoms, Kokkos::ALL), 0.0);
+  }
+  const auto offsets_host = Kokkos::subview(offsets_host_, std::pair<int, int>(0, n_local + 1));
+  if (n_local > 0) {
+    Kokkos::deep_copy(space_, offsets_host,
+                      Kokkos::subview(graph.offsets, std::pair<int, int>(0, n_local + 1)));
+    space_.fence("gaunt::GauntNet::compute: offsets on host");
+  }
+
+  Virial6 virial;
+  double min_distance = std::numeric_limits<double>::infinity();
+  for (int first = 0; first < n_local; first += chunk_atoms_) {
+    AtomChunk chunk;
+    chunk.first = first;
+    chunk.n_atoms = std::min(chunk_atoms_, n_local - first);
+    chunk.edge_begin = offsets_host(first);
+    chunk.n_edges = offsets_host(first + chunk.n_atoms) - chunk.edge_begin;
+    reserve_chunk(chunk.n_atoms, chunk.n_edges);
+
+    min_distance =
+        std::min(min_distance, forward_edge_basis(space_, params_, graph, chunk, edge_basis_));
+    forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
+    forward_mixing(space_, params_, chunk, A_, A_mixed_);
+    forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_);
+    forward_readout(space_, params_, graph, chunk, B_, r.per_atom_energy);
+
+    reverse_readout(space_, params_, graph, chunk, B_, B_adj_);
+    reverse_product_basis(space_, params_, graph, chunk, A_mixed_, B_adj_, A_mixed_adj_);
+    reverse_mixing(space_, params_, chunk, A_mixed_adj_, A_adj_);
+    reverse_atomic_basis(space_, params_, chunk, edge_basis_, A_adj_, edge_basis_adj_);
+    reverse_edge_basis(space_, params_, chunk, edge_basis_, edge_basis_adj_);
+    virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,
+                                r.per_atom_virial, request.per_atom_virial);
+  }
+
+  const auto energies = r.per_atom_energy;
+  double energy = 0;
+  Kokkos::parallel_reduce(
+      "gaunt::GauntNet::energy", Kokkos::RangePolicy<ExecutionSpace>(space_, 0, n_local),
+      KOKKOS_LAMBDA(const int i, double& sum) { sum += energies(i); }, energy);
+  r.energy = energy;
+  for (int c = 0; c < 6; ++c) r.virial[c] = virial.v[c];
+  r.min_distance = min_distance;
+  return r;
+}
+
+template <class ExecutionSpace>
+std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
+  const auto& p = params_;
+  std::size_t bytes =
+      (p.radial_weights.span() + p.embedding.span() + p.mixing.span() + p.factor_weights.span() +
+       p.readout_linear.span() + p.readout_weight.span() + p.readout_bias.span() +
+       p.readout_out.span() + p.e0s.span() + p.grid_sh.span() + p.grid_weight.span()) *
+      sizeof(double);
+  bytes += edge_basis_.bytes() + edge_basis_adj_.bytes();
+  bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +
+            B_adj_.span()) *
+           sizeof(double);
+  bytes +=
+      (result_.per_atom_energy.span() + result_.forces.span() + result_.per_atom_virial.span()) *
+      sizeof(double);
+  return bytes;
+}
+
+// Explicit instantiations live in gauntnet_engine.cpp.
+extern template class GauntNetEngine<Kokkos::DefaultHostExecutionSpace>;
+#if defined(KOKKOS_ENABLE_SERIAL) && defined(KOKKOS_ENABLE_OPENMP)
+extern template class GauntNetEngine<Kokkos::Serial>;
+#endif
+#ifdef KOKKOS_ENABLE_CUDA
+extern template class GauntNetEngine<Kokkos::Cuda>;
+#endif
+
+}  // namespace gaunt

@@ -1,0 +1,50 @@
+// Stage 3, per-degree channel mixing (DESIGN.md §4, MODEL_FILE.md §5):
+//   Ã_{a,lm,k} = Σ_q U^l_{k,q} A_{a,lm,q},        U^l_{k,q} = mixing[l][k][q],
+// and its adjoint Ā_{a,lm,q} = Σ_k U^l_{k,q} Ã̄_{a,lm,k}.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "gauntnet_atomic_basis.hpp"
+
+namespace gaunt {
+
+template <class ExecutionSpace, class MemorySpace>
+void forward_mixing(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                    const AtomChunk& chunk, const AtomFeatures<MemorySpace>& A,
+                    const AtomFeatures<MemorySpace>& A_mixed) {
+  const auto U = p.mixing;
+  const auto l_of_lm = p.l_of_lm;
+  const int K = p.channels, n_sh = p.n_sh;
+  Kokkos::parallel_for(
+      "gaunt::Mixing::forward",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * n_sh * K),
+      KOKKOS_LAMBDA(const int idx) {
+        const int k = idx % K, lm = (idx / K) % n_sh, a = idx / (K * n_sh);
+        const int l = l_of_lm(lm);
+        double sum = 0.0;
+        for (int q = 0; q < K; ++q) sum += U(l, k, q) * A(a, lm, q);
+        A_mixed(a, lm, k) = sum;
+      });
+}
+
+template <class ExecutionSpace, class MemorySpace>
+void reverse_mixing(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                    const AtomChunk& chunk, const AtomFeatures<MemorySpace>& A_mixed_adj,
+                    const AtomFeatures<MemorySpace>& A_adj) {
+  const auto U = p.mixing;
+  const auto l_of_lm = p.l_of_lm;
+  const int K = p.channels, n_sh = p.n_sh;
+  Kokkos::parallel_for(
+      "gaunt::Mixing::reverse",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * n_sh * K),
+      KOKKOS_LAMBDA(const int idx) {
+        const int q = idx % K, lm = (idx / K) % n_sh, a = idx / (K * n_sh);
+        const int l = l_of_lm(lm);
+        double sum = 0.0;
+        for (int k = 0; k < K; ++k) sum += U(l, k, q) * A_mixed_adj(a, lm, k);
+        A_adj(a, lm, q) = sum;
+      });
+}
+
+}  // namespace gaunt

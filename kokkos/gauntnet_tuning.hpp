@@ -1,0 +1,30 @@
+// Tuning constants and static limits of the GauntNet engine, per backend, in one place
+// (STYLE.md §7).
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+namespace gaunt {
+
+// Static limits of per-thread work arrays (checked when an engine is built from a model file).
+inline constexpr int kMaxRadialWidth = 128;  // widest layer of the radial MLP (N_b, H_t)
+inline constexpr int kMaxRadialLayers = 8;   // weight matrices of the radial MLP (m + 1)
+inline constexpr int kMaxNuMax = 4;          // ν_max (MODEL_FILE.md §2)
+inline constexpr int kMaxFactors = kMaxNuMax * (kMaxNuMax + 1) / 2;
+inline constexpr int kMaxEngineLmax = 8;  // L of the atomic basis
+
+template <class ExecutionSpace>
+struct GauntNetTuning {
+  // Local atoms processed together: every per-atom and per-edge buffer is sized to one chunk,
+  // so memory is bounded by chunk_atoms × (largest neighbour count) whatever the system size.
+  static constexpr int chunk_atoms = 2048;
+};
+
+#ifdef KOKKOS_ENABLE_CUDA
+template <>
+struct GauntNetTuning<Kokkos::Cuda> {
+  static constexpr int chunk_atoms = 32768;
+};
+#endif
+
+}  // namespace gaunt

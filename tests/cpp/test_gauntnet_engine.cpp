@@ -1,0 +1,387 @@
+// GauntNet v1 engine (DESIGN.md §4, §7.2) on every execution space of the build:
+// - energies, per-atom energies, forces, virial and per-atom virial vs the PyTorch reference
+//   (tests/reference/model/tiny_reference.json, autograd forces) to 1e-10 relative;
+// - forces vs central finite differences of the engine's own energy;
+// - Σ per-atom energy = E, Σ per-atom virial = W; chunking does not change results;
+// - rotation invariance of E and equivariance of the forces;
+// - atoms of species −1 are ignored; an atom without neighbours gets E0 + σ·readout(0) + μ
+//   (readout(0) = Σ_h o_h silu(β_h), computed here from the raw weights).
+// Periodic fixtures: every edge with a nonzero image shift gets its own ghost atom at
+// x_j + shift·cell; ghost forces and per-atom virials are folded back to their owner here, as
+// LAMMPS's reverse communication does.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "gauntnet_engine.hpp"
+#include "model_file.hpp"
+#include "test_helpers.hpp"
+
+namespace {
+
+using gaunt::test::Vec3;
+using nlohmann::json;
+
+const std::string kTiny = std::string(GAUNT_REFERENCE_DIR) + "/model/tiny.gaunt.pt";
+
+const gaunt::ModelFile& tiny_model() {
+  static const gaunt::ModelFile model = gaunt::read_model_file(kTiny);
+  return model;
+}
+
+const json& reference() {
+  static const json ref = gaunt::test::read_reference("model/tiny_reference.json");
+  return ref;
+}
+
+// Graph on the host: local atoms, ghosts (with owners), CSR neighbour list.
+struct HostGraph {
+  int n_local = 0;
+  std::vector<Vec3> positions;  // [n_total]
+  std::vector<int> species;     // [n_total]
+  std::vector<int> owner;       // [n_total] local atom owning each row
+  std::vector<int> offsets;     // [n_local + 1]
+  std::vector<int> neighbors;
+  int n_total() const { return int(positions.size()); }
+};
+
+// All pairs j ≠ i of a finite structure (pairs beyond the cutoff included: the engine must
+// ignore them, as it ignores a neighbour-list skin).
+HostGraph all_pairs_graph(const std::vector<Vec3>& positions, const std::vector<int>& species) {
+  HostGraph g;
+  g.n_local = int(positions.size());
+  g.positions = positions;
+  g.species = species;
+  for (int i = 0; i < g.n_local; ++i) g.owner.push_back(i);
+  g.offsets.push_back(0);
+  for (int i = 0; i < g.n_local; ++i) {
+    for (int j = 0; j < g.n_local; ++j)
+      if (j != i) g.neighbors.push_back(j);
+    g.offsets.push_back(int(g.neighbors.size()));
+  }
+  return g;
+}
+
+// Graph of a fixture structure: its edge list (with image shifts) over local atoms + ghosts.
+HostGraph fixture_graph(const json& s) {
+  HostGraph g;
+  const auto positions = s.at("positions").get<std::vector<Vec3>>();
+  const auto species = s.at("species").get<std::vector<int>>();
+  if (!s.at("pbc").get<bool>()) return all_pairs_graph(positions, species);
+  const auto cell = s.at("cell").get<std::vector<Vec3>>();
+  const auto ei = s.at("edges").at("i").get<std::vector<int>>();
+  const auto ej = s.at("edges").at("j").get<std::vector<int>>();
+  const auto shift = s.at("edges").at("shift").get<std::vector<std::array<int, 3>>>();
+  g.n_local = int(positions.size());
+  g.positions = positions;
+  g.species = species;
+  for (int i = 0; i < g.n_local; ++i) g.owner.push_back(i);
+  std::map<std::tuple<int, int, int, int>, int> ghost_of;
+  std::vector<std::vector<int>> lists(std::size_t(g.n_local));
+  for (std::size_t e = 0; e < ei.size(); ++e) {
+    int j = ej[e];
+    const auto& n = shift[e];
+    if (n[0] != 0 || n[1] != 0 || n[2] != 0) {
+      const auto key = std::make_tuple(j, n[0], n[1], n[2]);
+      auto it = ghost_of.find(key);
+      if (it == ghost_of.end()) {
+        Vec3 x = positions[std::size_t(j)];
+        for (int a = 0; a < 3; ++a)
+          for (int b = 0; b < 3; ++b)
+            x[std::size_t(b)] += n[std::size_t(a)] * cell[std::size_t(a)][std::size_t(b)];
+        it = ghost_of.emplace(key, g.n_total()).first;
+        g.positions.push_back(x);
+        g.species.push_back(species[std::size_t(j)]);
+        g.owner.push_back(j);
+      }
+      j = it->second;
+    }
+    lists[std::size_t(ei[e])].push_back(j);
+  }
+  g.offsets.push_back(0);
+  for (const auto& list : lists) {
+    g.neighbors.insert(g.neighbors.end(), list.begin(), list.end());
+    g.offsets.push_back(int(g.neighbors.size()));
+  }
+  return g;
+}
+
+// Engine outputs on the host, ghosts folded back to their owners.
+struct Outputs {
+  double energy = 0, virial[6] = {}, min_distance = 0;
+  std::vector<double> per_atom_energy;
+  std::vector<Vec3> forces;                            // [n_local]
+  std::vector<std::array<double, 6>> per_atom_virial;  // [n_local]
+};
+
+template <class Space>
+class GauntNetEngineTest : public ::testing::Test {
+ public:
+  using Engine = gaunt::GauntNetEngine<Space>;
+  using Memory = typename Space::memory_space;
+
+  static Outputs run(Engine& engine, const HostGraph& h) {
+    const int n_total = h.n_total();
+    Kokkos::View<double* [3], Kokkos::LayoutRight, Memory> positions("positions", n_total);
+    Kokkos::View<int*, Memory> species("species", n_total), offsets("offsets", h.n_local + 1),
+        neighbors("neighbors", h.neighbors.size());
+    auto hp = Kokkos::create_mirror_view(positions);
+    auto hs = Kokkos::create_mirror_view(species);
+    auto ho = Kokkos::create_mirror_view(offsets);
+    auto hn = Kokkos::create_mirror_view(neighbors);
+    for (int i = 0; i < n_total; ++i) {
+      for (int c = 0; c < 3; ++c) hp(i, c) = h.positions[std::size_t(i)][std::size_t(c)];
+      hs(i) = h.species[std::size_t(i)];
+    }
+    for (int i = 0; i <= h.n_local; ++i) ho(i) = h.offsets[std::size_t(i)];
+    for (std::size_t e = 0; e < h.neighbors.size(); ++e) hn(e) = h.neighbors[e];
+    Kokkos::deep_copy(positions, hp);
+    Kokkos::deep_copy(species, hs);
+    Kokkos::deep_copy(offsets, ho);
+    Kokkos::deep_copy(neighbors, hn);
+    typename Engine::Graph graph;
+    graph.n_local = h.n_local;
+    graph.n_total = n_total;
+    graph.positions = positions;
+    graph.species = species;
+    graph.offsets = offsets;
+    graph.neighbors = neighbors;
+    const auto& r = engine.compute(graph, {true, true});
+    Outputs out;
+    out.energy = r.energy;
+    std::copy(r.virial, r.virial + 6, out.virial);
+    out.min_distance = r.min_distance;
+    auto e = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), r.per_atom_energy);
+    auto f = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), r.forces);
+    auto w = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), r.per_atom_virial);
+    out.per_atom_energy.assign(e.data(), e.data() + h.n_local);
+    out.forces.assign(std::size_t(h.n_local), Vec3{});
+    out.per_atom_virial.assign(std::size_t(h.n_local), std::array<double, 6>{});
+    for (int i = 0; i < n_total; ++i) {
+      const auto o = std::size_t(h.owner[std::size_t(i)]);
+      for (int c = 0; c < 3; ++c) out.forces[o][std::size_t(c)] += f(i, c);
+      for (int c = 0; c < 6; ++c) out.per_atom_virial[o][std::size_t(c)] += w(i, c);
+    }
+    return out;
+  }
+};
+
+TYPED_TEST_SUITE(GauntNetEngineTest, gaunt::test::ExecutionSpaces);
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// max |a - b| ≤ tol · max(max |b|, floor): relative to the size of the reference quantity.
+void expect_close(const std::vector<double>& got, const std::vector<double>& want, double tol,
+                  const std::string& what, double floor = 1e-300) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  const double scale = std::max(max_abs(want), floor);
+  double err = 0;
+  for (std::size_t a = 0; a < got.size(); ++a) err = std::max(err, std::abs(got[a] - want[a]));
+  EXPECT_LE(err, tol * scale) << what << ": max error " << err << ", scale " << scale;
+  std::printf("  %-48s max |error| / scale = %.2e\n", what.c_str(), err / scale);
+}
+
+std::vector<double> flatten(const std::vector<Vec3>& v) {
+  std::vector<double> out;
+  for (const auto& x : v) out.insert(out.end(), x.begin(), x.end());
+  return out;
+}
+
+// Scale floor (eV/Å, eV) for forces and virials: in the near_cutoff fixture they are ~1e-13,
+// a difference of O(1) envelope terms, so both codes carry ~1e-20 absolute rounding there.
+constexpr double kForceFloor = 1e-6;
+
+constexpr int kVoigt[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
+
+TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
+  typename TestFixture::Engine engine(tiny_model());
+  EXPECT_EQ(engine.cutoff(), 3.0);
+  EXPECT_EQ(engine.elements(), (std::vector<std::string>{"H", "C", "O"}));
+  for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
+    if (chunk > 0) engine.set_chunk_atoms(chunk);
+    for (const auto& s : reference().at("structures")) {
+      const std::string name =
+          s.at("name").get<std::string>() + " (chunk " + std::to_string(chunk) + ")";
+      const HostGraph g = fixture_graph(s);
+      const Outputs out = TestFixture::run(engine, g);
+      const double e_ref = s.at("energy").get<double>();
+      EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
+      expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(), 1e-10,
+                   name + " per-atom energy");
+      expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
+                   name + " forces", kForceFloor);
+      const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
+      expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10, name + " virial",
+                   kForceFloor);
+      const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
+      std::vector<double> wa, wa_want;
+      for (std::size_t i = 0; i < wa_ref.size(); ++i) {
+        for (int c = 0; c < 6; ++c) {
+          wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
+          wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+        }
+      }
+      expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
+      // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
+      double e_sum = 0;
+      for (double e : out.per_atom_energy) e_sum += e;
+      EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
+      for (int c = 0; c < 6; ++c) {
+        double w_sum = 0;
+        for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
+        EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+      }
+    }
+  }
+}
+
+TYPED_TEST(GauntNetEngineTest, ForcesAndVirialMatchFiniteDifferences) {
+  typename TestFixture::Engine engine(tiny_model());
+  const json& s = reference().at("structures").at(0);  // the molecule
+  HostGraph g = fixture_graph(s);
+  const Outputs out = TestFixture::run(engine, g);
+  const double h = 1e-5;
+  double max_err = 0, max_f = 0;
+  for (int i = 0; i < g.n_local; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      HostGraph plus = g, minus = g;
+      plus.positions[std::size_t(i)][std::size_t(c)] += h;
+      minus.positions[std::size_t(i)][std::size_t(c)] -= h;
+      const double fd =
+          -(TestFixture::run(engine, plus).energy - TestFixture::run(engine, minus).energy) /
+          (2 * h);
+      max_err = std::max(max_err, std::abs(fd - out.forces[std::size_t(i)][std::size_t(c)]));
+      max_f = std::max(max_f, std::abs(fd));
+    }
+  }
+  EXPECT_GT(max_f, 1e-2);
+  EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
+  // Virial = −dE/dε under the homogeneous deformation x -> x (1 + ε).
+  for (int c = 0; c < 6; ++c) {
+    const int a = kVoigt[c][0], b = kVoigt[c][1];
+    auto deformed = [&](double eps) {
+      HostGraph d = g;
+      for (auto& x : d.positions) {
+        // symmetric strain ε_ab = ε_ba = eps / 2 (eps for the diagonal): δx_a = ε_ab x_b
+        const Vec3 x0 = x;
+        if (a == b) {
+          x[std::size_t(a)] += eps * x0[std::size_t(a)];
+        } else {
+          x[std::size_t(a)] += 0.5 * eps * x0[std::size_t(b)];
+          x[std::size_t(b)] += 0.5 * eps * x0[std::size_t(a)];
+        }
+      }
+      return TestFixture::run(engine, d).energy;
+    };
+    const double fd = -(deformed(h) - deformed(-h)) / (2 * h);
+    EXPECT_NEAR(out.virial[c], fd, 1e-7 * (1 + std::abs(fd))) << "virial component " << c;
+  }
+}
+
+TYPED_TEST(GauntNetEngineTest, RotationInvariantEnergyEquivariantForces) {
+  typename TestFixture::Engine engine(tiny_model());
+  const json& s = reference().at("structures").at(0);
+  const HostGraph g = fixture_graph(s);
+  const Outputs out = TestFixture::run(engine, g);
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 3; ++trial) {
+    const auto R = gaunt::test::random_rotation(rng);
+    const Vec3 t = gaunt::test::random_vector(rng, 5.0);
+    HostGraph rotated = g;
+    for (auto& x : rotated.positions) {
+      x = gaunt::test::apply(R, x);
+      for (int c = 0; c < 3; ++c) x[std::size_t(c)] += t[std::size_t(c)];
+    }
+    const Outputs rot = TestFixture::run(engine, rotated);
+    EXPECT_NEAR(rot.energy, out.energy, 1e-12 * std::abs(out.energy));
+    std::vector<Vec3> f_expected;
+    for (const auto& f : out.forces) f_expected.push_back(gaunt::test::apply(R, f));
+    expect_close(flatten(rot.forces), flatten(f_expected), 1e-11, "rotated forces");
+  }
+}
+
+TYPED_TEST(GauntNetEngineTest, IgnoresAtomsOfSpeciesMinusOne) {
+  typename TestFixture::Engine engine(tiny_model());
+  const json& s = reference().at("structures").at(0);
+  const auto positions = s.at("positions").get<std::vector<Vec3>>();
+  const auto species = s.at("species").get<std::vector<int>>();
+  const Outputs out = TestFixture::run(engine, all_pairs_graph(positions, species));
+  // Interleave foreign atoms (species −1) close to the molecule's atoms, as local atoms.
+  std::vector<Vec3> mixed_pos;
+  std::vector<int> mixed_species, index_of;
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    index_of.push_back(int(mixed_pos.size()));
+    mixed_pos.push_back(positions[i]);
+    mixed_species.push_back(species[i]);
+    if (i % 2 == 0) {
+      mixed_pos.push_back({positions[i][0] + 0.7, positions[i][1], positions[i][2] - 0.3});
+      mixed_species.push_back(-1);
+    }
+  }
+  const Outputs mixed = TestFixture::run(engine, all_pairs_graph(mixed_pos, mixed_species));
+  EXPECT_NEAR(mixed.energy, out.energy, 1e-13 * std::abs(out.energy));
+  for (std::size_t i = 0; i < mixed_pos.size(); ++i) {
+    if (mixed_species[i] < 0) {
+      EXPECT_EQ(mixed.per_atom_energy[i], 0.0);
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(mixed.forces[i][std::size_t(c)], 0.0);
+    }
+  }
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    const auto k = std::size_t(index_of[i]);
+    EXPECT_NEAR(mixed.per_atom_energy[k], out.per_atom_energy[i], 1e-13);
+    for (int c = 0; c < 3; ++c)
+      EXPECT_NEAR(mixed.forces[k][std::size_t(c)], out.forces[i][std::size_t(c)], 1e-13);
+  }
+}
+
+TYPED_TEST(GauntNetEngineTest, AtomWithoutNeighboursAndEmptyGraph) {
+  const auto& m = tiny_model();
+  typename TestFixture::Engine engine(m);
+  const auto& bias = m.weight("readout_hidden.bias").values;
+  const auto& o = m.weight("readout_out").values;
+  double readout0 = 0;
+  for (std::size_t h = 0; h < bias.size(); ++h)
+    readout0 += o[h] * bias[h] / (1 + std::exp(-bias[h]));
+  for (int s = 0; s < 3; ++s) {
+    // Alone, and with a neighbour beyond the cutoff.
+    for (const double d : {0.0, 3.5}) {
+      std::vector<Vec3> pos = {{0.3, -0.2, 1.0}};
+      std::vector<int> sp = {s};
+      if (d > 0) {
+        pos.push_back({0.3 + d, -0.2, 1.0});
+        sp.push_back(0);
+      }
+      const Outputs out = TestFixture::run(engine, all_pairs_graph(pos, sp));
+      const double expected = m.e0s[std::size_t(s)] + m.scale * readout0 + m.shift;
+      EXPECT_NEAR(out.per_atom_energy[0], expected, 1e-14) << "species " << s;
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(out.forces[0][std::size_t(c)], 0.0);
+      for (int c = 0; c < 6; ++c) EXPECT_EQ(out.virial[c], 0.0);
+      EXPECT_TRUE(std::isinf(out.min_distance));
+    }
+  }
+  const Outputs empty = TestFixture::run(engine, HostGraph{0, {}, {}, {}, {0}, {}});
+  EXPECT_EQ(empty.energy, 0.0);
+}
+
+TYPED_TEST(GauntNetEngineTest, ReportsClosestPair) {
+  typename TestFixture::Engine engine(tiny_model());
+  EXPECT_EQ(engine.min_safe_distance(), 0.1);
+  const Outputs out =
+      TestFixture::run(engine, all_pairs_graph({{0, 0, 0}, {0.05, 0, 0}, {0, 2.0, 0}}, {1, 0, 2}));
+  EXPECT_NEAR(out.min_distance, 0.05, 1e-15);
+  for (const auto& f : out.forces)
+    for (double x : f) EXPECT_TRUE(std::isfinite(x));
+}
+
+}  // namespace
