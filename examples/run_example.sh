@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="$(cd "${1:?usage: run_example.sh BUILD_DIR}" && pwd)"
-lmp="$build/lammps/lmp"
+lmp="$build/lmp"
 tree="$(sed -n 's/^GAUNT_LAMMPS_TREE:[A-Z]*=//p' "$build/CMakeCache.txt")"
 work="$build/examples/snap_kokkos"
 mkdir -p "$work" && cd "$work"

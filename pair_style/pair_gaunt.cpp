@@ -1,0 +1,284 @@
+// pair_style gaunt (host): see pair_gaunt.h. The shared skeleton is gaunt_pair_core.h.
+#include "pair_gaunt.h"
+
+#include <mpi.h>
+
+#include <Kokkos_Core.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include "atom.h"
+#include "comm.h"
+#include "error.h"
+#include "force.h"
+#include "gaunt_pair_core.h"
+#include "memory.h"
+#include "neigh_list.h"
+#include "neighbor.h"
+#include "update.h"
+#include "utils.h"
+
+#ifdef LMP_KOKKOS
+#include "kokkos.h"
+#endif
+
+using namespace LAMMPS_NS;
+
+namespace {
+
+using HostSpace = Kokkos::DefaultHostExecutionSpace;
+
+// Plain `lmp` (no `-k on`) does not initialise Kokkos; the host style then does, once per
+// process. With LAMMPS's KOKKOS package present this goes through KokkosLMP, so LAMMPS's own
+// shutdown (lammps_kokkos_finalize) finalises it; otherwise Kokkos is finalised at exit.
+void ensure_kokkos_initialized(Error* error) {
+  if (Kokkos::is_initialized()) return;
+  Kokkos::InitializationSettings settings;
+  // One host thread per MPI rank unless the user asks for more (OMP_NUM_THREADS).
+  if (!std::getenv("OMP_NUM_THREADS") && !std::getenv("KOKKOS_NUM_THREADS"))
+    settings.set_num_threads(1);
+#ifdef LMP_KOKKOS
+  KokkosLMP::initialize(settings, error);
+#else
+  if (Kokkos::is_finalized())
+    error->all(FLERR, "pair_style gaunt: Kokkos was already finalized, cannot re-initialize");
+  Kokkos::initialize(settings);
+  std::atexit([] {
+    if (Kokkos::is_initialized() && !Kokkos::is_finalized()) Kokkos::finalize();
+  });
+#endif
+}
+
+}  // namespace
+
+struct PairGaunt::HostCore {
+  explicit HostCore(const gaunt::ModelFile& model) : core(model) {}
+  gaunt_lammps::GauntPairCore<HostSpace> core;
+};
+
+/* ---------------------------------------------------------------------- */
+
+PairGaunt::PairGaunt(LAMMPS* lmp) : Pair(lmp) {
+  single_enable = 0;
+  restartinfo = 0;
+  one_coeff = 1;
+  manybody_flag = 1;
+  centroidstressflag = CENTROID_NOTAVAIL;
+  no_virial_fdotr_compute = 1;  // W comes from the engine's edge sum
+  unit_convert_flag = utils::NOCONVERT;
+  comm_reverse_off = gaunt_lammps::kGhostValues;
+}
+
+PairGaunt::~PairGaunt() {
+  if (copymode) return;
+  if (allocated) {
+    memory->destroy(setflag);
+    memory->destroy(cutsq);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+
+void PairGaunt::allocate() {
+  allocated = 1;
+  const int n = atom->ntypes + 1;
+  memory->create(setflag, n, n, "pair:setflag");
+  memory->create(cutsq, n, n, "pair:cutsq");
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) setflag[i][j] = 0;
+}
+
+void PairGaunt::settings(int narg, char** /*arg*/) {
+  if (narg != 0)
+    error->all(FLERR, "Illegal pair_style {} command: it takes no arguments (got {})",
+               force->pair_style, narg);
+  check_units("pair_style");
+}
+
+void PairGaunt::check_units(const char* where) {
+  if (std::strcmp(update->unit_style, "metal") != 0)
+    error->all(FLERR,
+               "{} {}: GauntNet models use metal units (eV, Angstrom), but this input uses "
+               "units {}",
+               where, force->pair_style, update->unit_style);
+}
+
+/* ----------------------------------------------------------------------
+   pair_coeff * * FILE El1 ... ElN  (DESIGN.md §6)
+------------------------------------------------------------------------- */
+
+void PairGaunt::coeff(int narg, char** arg) {
+  const int ntypes = atom->ntypes;
+  if (narg < 3)
+    error->all(FLERR, "Incorrect pair_coeff for pair_style {}: expected * * FILE El1 .. El{}",
+               force->pair_style, ntypes);
+  if (std::strcmp(arg[0], "*") != 0 || std::strcmp(arg[1], "*") != 0)
+    error->all(FLERR,
+               "Incorrect pair_coeff for pair_style {}: the first two arguments must be * * "
+               "(got {} {})",
+               force->pair_style, arg[0], arg[1]);
+  check_units("pair_coeff");
+  const std::string path = arg[2];
+  if (narg - 3 != ntypes)
+    error->all(FLERR,
+               "Incorrect number of elements in pair_coeff for pair_style {} with model file "
+               "{}: expected {} (one element or NULL per atom type), got {}",
+               force->pair_style, path, ntypes, narg - 3);
+
+  gaunt::ModelFile model;
+  try {
+    model = gaunt::read_model_file(path);
+  } catch (const gaunt::ModelFileError& e) {
+    error->all(FLERR, "Cannot read GauntNet model file for pair_style {}: {}", force->pair_style,
+               e.what());
+  } catch (const std::exception& e) {
+    error->all(FLERR, "Cannot read GauntNet model file {} for pair_style {}: {}", path,
+               force->pair_style, e.what());
+  }
+
+  std::vector<int> type_to_species(ntypes + 1, -1);
+  for (int t = 1; t <= ntypes; ++t) {
+    const std::string element = arg[2 + t];
+    if (element == "NULL") continue;
+    int species = -1;
+    for (std::size_t s = 0; s < model.elements.size(); ++s)
+      if (model.elements[s] == element) species = int(s);
+    if (species < 0)
+      error->all(FLERR,
+                 "pair_coeff for pair_style {}: element {} of atom type {} is not in model "
+                 "file {} (its elements: {})",
+                 force->pair_style, element, t, path, utils::join_words(model.elements, " "));
+    type_to_species[t] = species;
+  }
+
+  type_to_species_ = type_to_species;
+  try {
+    create_engine(model);
+  } catch (const std::exception& e) {
+    error->all(FLERR, "Cannot use GauntNet model file {} with pair_style {}: {}", path,
+               force->pair_style, e.what());
+  }
+
+  if (!allocated) allocate();
+  model_path_ = path;
+  model_elements_ = model.elements;
+  cutoff_ = model.cutoff;
+  int count = 0;
+  for (int i = 1; i <= ntypes; ++i) {
+    for (int j = i; j <= ntypes; ++j) {
+      setflag[i][j] = (type_to_species[i] >= 0 && type_to_species[j] >= 0) ? 1 : 0;
+      count += setflag[i][j];
+    }
+  }
+  if (count == 0)
+    error->all(FLERR, "pair_coeff for pair_style {}: every atom type is NULL", force->pair_style);
+}
+
+void PairGaunt::create_engine(const gaunt::ModelFile& model) {
+  ensure_kokkos_initialized(error);
+  host_ = std::make_unique<HostCore>(model);
+  host_->core.set_type_map(type_to_species_);
+  min_safe_distance_ = host_->core.engine().min_safe_distance();
+}
+
+/* ---------------------------------------------------------------------- */
+
+void PairGaunt::init_style() {
+  check_units("pair_style");
+  if (!host_ && model_path_.empty())
+    error->all(FLERR, "pair_style {} requires a pair_coeff * * FILE El1 ... command",
+               force->pair_style);
+  if (atom->tag_enable == 0)
+    error->all(FLERR, "pair_style {} requires atom IDs", force->pair_style);
+  neighbor->add_request(this, NeighConst::REQ_FULL);
+}
+
+double PairGaunt::init_one(int i, int j) {
+  if (setflag[i][j] == 0)
+    error->all(FLERR, "All pair coeffs are not set for pair_style {}", force->pair_style);
+  return cutoff_;
+}
+
+/* ---------------------------------------------------------------------- */
+
+void PairGaunt::check_min_distance(double local_min) {
+  double global_min = local_min;
+  MPI_Allreduce(&local_min, &global_min, 1, MPI_DOUBLE, MPI_MIN, world);
+  if (global_min < min_safe_distance_)
+    error->all(FLERR,
+               "pair_style {}: two atoms are {:.6g} Angstrom apart, closer than the minimum "
+               "safe distance {:.6g} Angstrom of model file {}",
+               force->pair_style, global_min, min_safe_distance_, model_path_);
+}
+
+void PairGaunt::reverse_communicate_ghost_values(bool with_vatom) {
+  ghost_comm_size_ = with_vatom ? gaunt_lammps::kGhostValues : 3;
+  comm->reverse_comm(this, ghost_comm_size_);
+}
+
+int PairGaunt::pack_reverse_comm(int n, int first, double* buf) {
+  int m = 0;
+  for (int i = first; i < first + n; ++i)
+    for (int c = 0; c < ghost_comm_size_; ++c)
+      buf[m++] = ghost_values_[std::size_t(i) * gaunt_lammps::kGhostValues + c];
+  return m;
+}
+
+void PairGaunt::unpack_reverse_comm(int n, int* list, double* buf) {
+  int m = 0;
+  for (int i = 0; i < n; ++i)
+    for (int c = 0; c < ghost_comm_size_; ++c)
+      ghost_values_[std::size_t(list[i]) * gaunt_lammps::kGhostValues + c] += buf[m++];
+}
+
+/* ---------------------------------------------------------------------- */
+
+void PairGaunt::compute(int eflag, int vflag) {
+  ev_init(eflag, vflag);
+
+  const int nlocal = atom->nlocal;
+  const int nall = nlocal + atom->nghost;
+  const bool newton = force->newton_pair != 0;
+
+  using Unmanaged = Kokkos::MemoryTraits<Kokkos::Unmanaged>;
+  using HostMem = Kokkos::HostSpace;
+  const Kokkos::View<const double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> x(
+      nall > 0 ? atom->x[0] : nullptr, nall);
+  const Kokkos::View<const int*, HostMem, Unmanaged> type(atom->type, nall);
+  const Kokkos::View<const int*, HostMem, Unmanaged> ilist(list->ilist, list->inum);
+  gaunt_lammps::HostNeighbors neighbors{list->numneigh, list->firstneigh};
+
+  auto& core = host_->core;
+  typename gaunt_lammps::GauntPairCore<HostSpace>::Request request;
+  request.per_atom_energy = eflag_atom != 0;
+  request.per_atom_virial = vflag_atom != 0;
+  const auto& result = core.compute(x, type, ilist, list->inum, neighbors, nlocal, nall, request);
+  check_min_distance(result.min_distance);
+
+  const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
+      nall > 0 ? atom->f[0] : nullptr, nall);
+  const Kokkos::View<double*, HostMem, Unmanaged> e(eatom, eflag_atom ? nall : 0);
+  const Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged> v(
+      vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
+  core.tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, e, vflag_atom != 0, v);
+  if (!newton) {
+    core.ghost_values_to_host(result, nlocal, nall, vflag_atom != 0, ghost_values_);
+    reverse_communicate_ghost_values(vflag_atom != 0);
+    core.tally_owned(ghost_values_, nlocal, f, vflag_atom != 0, v);
+  }
+  HostSpace().fence("gaunt::Pair::compute");
+
+  if (eflag_global) eng_vdwl += result.energy;
+  if (vflag_global)
+    for (int c = 0; c < 6; ++c) virial[c] += result.virial[c];
+}
+
+/* ---------------------------------------------------------------------- */
+
+double PairGaunt::memory_usage() {
+  double bytes = Pair::memory_usage();
+  if (host_) bytes += double(host_->core.memory_usage());
+  bytes += double(ghost_values_.capacity() * sizeof(double));
+  return bytes;
+}

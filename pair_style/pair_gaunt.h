@@ -1,0 +1,67 @@
+// pair_style gaunt: GauntNet v1 (DESIGN.md §4, §6) through the native engine (kokkos/) on
+// Kokkos' host execution space. Registered by the plugin (gauntplugin.cpp), not by a style
+// header, so there is no PairStyle() line here.
+//
+//   pair_style  gaunt
+//   pair_coeff  * * FILE.gaunt.pt El1 El2 ... ElN     (one element or NULL per atom type)
+//
+// Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
+// (this style reverse-communicates them itself); per-atom energy and virial.
+#ifndef LMP_PAIR_GAUNT_H
+#define LMP_PAIR_GAUNT_H
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pair.h"
+
+namespace gaunt {
+struct ModelFile;
+}
+
+namespace LAMMPS_NS {
+
+class PairGaunt : public Pair {
+ public:
+  PairGaunt(class LAMMPS*);
+  ~PairGaunt() override;
+
+  void compute(int, int) override;
+  void settings(int, char**) override;
+  void coeff(int, char**) override;
+  void init_style() override;
+  double init_one(int, int) override;
+  int pack_reverse_comm(int, int, double*) override;
+  void unpack_reverse_comm(int, int*, double*) override;
+  double memory_usage() override;
+
+ protected:
+  // What every gaunt style shares: the model file, the element of each type, the checks.
+  std::string model_path_;
+  std::vector<std::string> model_elements_;
+  std::vector<int> type_to_species_;  // [ntypes + 1], -1 = NULL
+  double cutoff_ = 0;
+  double min_safe_distance_ = 0;
+  // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
+  std::vector<double> ghost_values_;
+  int ghost_comm_size_ = 0;
+
+  virtual void allocate();
+  // Builds the engine for the style's execution space from a validated model file.
+  virtual void create_engine(const gaunt::ModelFile& model);
+  // Stops with a clear error when units are not metal.
+  void check_units(const char* where);
+  // Stops with a clear error when two modelled atoms are closer than the safe distance.
+  void check_min_distance(double local_min);
+  // Newton off: reverse-communicates ghost_values_ and leaves the sums on owned atoms.
+  void reverse_communicate_ghost_values(bool with_vatom);
+
+ private:
+  struct HostCore;
+  std::unique_ptr<HostCore> host_;
+};
+
+}  // namespace LAMMPS_NS
+
+#endif

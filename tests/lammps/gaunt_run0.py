@@ -1,0 +1,333 @@
+"""LAMMPS `run 0` checks of pair_style gaunt / gaunt/kk against the PyTorch reference fixtures.
+
+`fixture` mode turns one structure of tests/reference/model/tiny_reference.json (written by
+tests/reference/make_model_reference.py from the PyTorch model) into a LAMMPS data file and
+input, runs `lmp` once, and compares the energy, per-atom energies (compute pe/atom), forces,
+the global virial (compute pressure NULL virial) and per-atom virials (compute stress/atom)
+with the fixture, all to 1e-10 relative (max-norm over the array, DESIGN.md §7.2).
+
+`error` mode runs one bad input and asserts that LAMMPS stops with the expected message.
+
+Usage:
+    gaunt_run0.py fixture --lmp LMP --plugin gauntplugin.so --reference JSON --structure NAME
+                          --style gaunt|gaunt/kk|gaunt/kk/host --workdir DIR
+                          [--newton on|off] [--neigh half|full] [--plugin-path]
+    gaunt_run0.py error --lmp LMP --plugin gauntplugin.so --reference JSON --case CASE
+                        --workdir DIR [--style ...]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+
+NKTV2P_METAL = 1.6021765e6  # LAMMPS force->nktv2p for units metal (update.cpp)
+TOLERANCE = 1e-10
+# Arrays whose largest reference entry is below this (eV, eV/Å) are compared against it instead:
+# the near_cutoff fixture's forces are ~2e-13 eV/Å, set by the envelope u(d) ~ (1 - d)^3 at
+# d = 1 - 3e-5, where round-off of any evaluation order is ~1e-8 relative (1e-20 absolute).
+SCALE_FLOOR = 1e-6
+# Types 1..3 of every data file are the model's elements, in the model's order.
+MASSES = {"H": 1.008, "C": 12.011, "O": 15.999}
+
+
+def load_structure(reference: pathlib.Path, name: str) -> Tuple[Dict[str, Any], List[str]]:
+    data = json.loads(reference.read_text())
+    for s in data["structures"]:
+        if s["name"] == name:
+            return s, list(MASSES)
+    raise ValueError(f"no structure named {name!r} in {reference}")
+
+
+def box_of(structure: Dict[str, Any]) -> Tuple[str, str, np.ndarray]:
+    """LAMMPS box lines, boundary, and positions (possibly shifted) for a fixture structure."""
+    pos = np.asarray(structure["positions"], float)
+    if structure["pbc"]:
+        cell = np.asarray(structure["cell"], float)
+        # LAMMPS's restricted triclinic form: rows a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz).
+        if abs(cell[0, 1]) + abs(cell[0, 2]) + abs(cell[1, 2]) > 0:
+            raise ValueError(f"cell is not lower triangular: {cell.tolist()}")
+        lx, ly, lz = cell[0, 0], cell[1, 1], cell[2, 2]
+        xy, xz, yz = cell[1, 0], cell[2, 0], cell[2, 1]
+        lines = f"0 {lx:.17g} xlo xhi\n0 {ly:.17g} ylo yhi\n0 {lz:.17g} zlo zhi\n" + (
+            f"{xy:.17g} {xz:.17g} {yz:.17g} xy xz yz\n" if xy or xz or yz else ""
+        )
+        return lines, "p p p", pos
+    # Molecule: a fixed, non-periodic box with 10 Å of vacuum around the atoms.
+    lo, hi = pos.min(axis=0) - 10.0, pos.max(axis=0) + 10.0
+    lines = "".join(f"{a:.17g} {b:.17g} {n}lo {n}hi\n" for a, b, n in zip(lo, hi, "xyz"))
+    return lines, "f f f", pos
+
+
+def write_data(path: pathlib.Path, structure: Dict[str, Any], elements: List[str]) -> str:
+    box, boundary, pos = box_of(structure)
+    lines = [
+        f"fixture {structure['name']} (tests/reference/model/tiny_reference.json)",
+        "",
+        f"{len(pos)} atoms",
+        f"{len(elements)} atom types",
+        "",
+        box,
+        "Masses",
+        "",
+    ]
+    lines += [f"{t + 1} {MASSES[e]}" for t, e in enumerate(elements)]
+    lines += ["", "Atoms # atomic", ""]
+    for i, (sym, p) in enumerate(zip(structure["symbols"], pos)):
+        lines.append(f"{i + 1} {elements.index(sym) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}")
+    path.write_text("\n".join(lines) + "\n")
+    return boundary
+
+
+def input_script(
+    plugin: str,
+    data: str,
+    boundary: str,
+    model: str,
+    style: str,
+    coeff: str,
+    newton: str = "on",
+    units: str = "metal",
+    load_plugin: bool = True,
+) -> str:
+    return f"""# written by tests/lammps/gaunt_run0.py
+{f'plugin load {plugin}' if load_plugin else ''}
+units {units}
+atom_style atomic
+atom_modify map array
+boundary {boundary}
+newton {newton}
+read_data {data}
+pair_style {style}
+pair_coeff * * {model} {coeff}
+neighbor 1.0 bin
+compute pe_atom all pe/atom
+compute stress_atom all stress/atom NULL virial
+compute pvir all pressure NULL virial
+thermo_style custom step pe vol c_pvir[1] c_pvir[2] c_pvir[3] c_pvir[4] c_pvir[5] c_pvir[6]
+thermo_modify format float %.17g
+dump d all custom 1 atoms.dump id fx fy fz c_pe_atom c_stress_atom[*]
+dump_modify d format float %.17g sort id
+run 0
+print "GAUNT_RESULT $(pe:%.17g) $(vol:%.17g) $(c_pvir[1]:%.17g) $(c_pvir[2]:%.17g) \
+$(c_pvir[3]:%.17g) $(c_pvir[4]:%.17g) $(c_pvir[5]:%.17g) $(c_pvir[6]:%.17g)"
+"""
+
+
+def run_lmp(
+    lmp: str,
+    workdir: pathlib.Path,
+    script: str,
+    style: str,
+    neigh: str,
+    newton: str = "on",
+    plugin_path: str = "",
+) -> subprocess.CompletedProcess:
+    (workdir / "in.run0").write_text(script)
+    cmd = [lmp, "-in", "in.run0", "-log", "log.lammps"]
+    if "/kk" in style:
+        # `newton` here too: the package checks `neigh full` against it before the input runs.
+        cmd += [
+            "-k",
+            "on",
+            "t",
+            "2",
+            "-sf",
+            "kk",
+            "-pk",
+            "kokkos",
+            "neigh",
+            neigh,
+            "newton",
+            newton,
+        ]
+    env = dict(os.environ, OMP_PROC_BIND="false", OMP_NUM_THREADS="2")
+    if plugin_path:
+        env["LAMMPS_PLUGIN_PATH"] = plugin_path
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+
+
+def parse_result(stdout: str) -> np.ndarray:
+    for line in stdout.splitlines():
+        if line.startswith("GAUNT_RESULT"):
+            return np.array([float(v) for v in line.split()[1:]])
+    raise ValueError("no GAUNT_RESULT line in the LAMMPS output")
+
+
+def parse_dump(path: pathlib.Path) -> np.ndarray:
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
+    return np.array([[float(v) for v in line.split()] for line in lines[start:] if line.strip()])
+
+
+def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
+    """max |got - ref| / max(max |ref|, SCALE_FLOOR) (max norm over the array)."""
+    got, ref = np.asarray(got, float), np.asarray(ref, float)
+    if got.shape != ref.shape:
+        raise ValueError(f"shape {got.shape} != reference shape {ref.shape}")
+    scale = max(float(np.max(np.abs(ref))), SCALE_FLOOR)
+    return float(np.max(np.abs(got - ref)) / scale)
+
+
+def check_fixture(args: argparse.Namespace) -> int:
+    workdir = pathlib.Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    structure, elements = load_structure(pathlib.Path(args.reference), args.structure)
+    boundary = write_data(workdir / "structure.data", structure, elements)
+    model = str(pathlib.Path(args.reference).parent / structure.get("model_file", "tiny.gaunt.pt"))
+    script = input_script(
+        args.plugin,
+        "structure.data",
+        boundary,
+        model,
+        args.style,
+        " ".join(elements),
+        newton=args.newton,
+        load_plugin=not args.plugin_path,
+    )
+    plugin_dir = str(pathlib.Path(args.plugin).parent) if args.plugin_path else ""
+    proc = run_lmp(args.lmp, workdir, script, args.style, args.neigh, args.newton, plugin_dir)
+    if proc.returncode != 0:
+        print(proc.stdout[-4000:], proc.stderr[-4000:])
+        print(f"FAIL: lmp exited with {proc.returncode}")
+        return 1
+    if args.plugin_path and f"plugins from {plugin_dir}" not in proc.stdout:
+        print(proc.stdout[-2000:])
+        print("FAIL: LAMMPS_PLUGIN_PATH did not load the plugin")
+        return 1
+
+    res = parse_result(proc.stdout)
+    energy, volume, pressure = res[0], res[1], res[2:8]
+    virial = pressure * volume / NKTV2P_METAL
+    atoms = parse_dump(workdir / "atoms.dump")
+    forces, pe_atom, stress = atoms[:, 1:4], atoms[:, 4], atoms[:, 5:11]
+    per_atom_virial = -stress / NKTV2P_METAL
+    ref_w = np.asarray(structure["per_atom_virial"], float)
+    ref_voigt = np.stack(
+        [
+            ref_w[:, 0, 0],
+            ref_w[:, 1, 1],
+            ref_w[:, 2, 2],
+            ref_w[:, 0, 1],
+            ref_w[:, 0, 2],
+            ref_w[:, 1, 2],
+        ],
+        axis=1,
+    )
+    checks = {
+        "energy": relative_error([energy], [structure["energy"]]),
+        "per_atom_energy": relative_error(pe_atom, structure["per_atom_energy"]),
+        "sum_pe_atom": relative_error([pe_atom.sum()], [energy]),
+        "forces": relative_error(forces, structure["forces"]),
+        "virial": relative_error(virial, structure["virial_voigt"]),
+        "per_atom_virial": relative_error(per_atom_virial, ref_voigt),
+    }
+    failed = False
+    for name, err in checks.items():
+        ok = err <= TOLERANCE
+        failed |= not ok
+        print(
+            f"{args.style} {args.structure} newton {args.newton}: {name} max rel err "
+            f"{err:.3e} {'ok' if ok else 'FAIL'}"
+        )
+    return 1 if failed else 0
+
+
+# Bad inputs (DESIGN.md §6, §7.4): (what to change, expected message fragment).
+ERROR_CASES = {
+    "unknown_element": "element N of atom type 3 is not in model file",
+    "non_metal_units": (
+        "GauntNet models use metal units (eV, Angstrom), but this input uses units real"
+    ),
+    "corrupt_file": "Cannot read GauntNet model file",
+    "truncated_file": "Cannot read GauntNet model file",
+    "too_few_elements": "Incorrect number of elements in pair_coeff",
+    "overlapping_atoms": "closer than the minimum safe distance",
+}
+
+
+def check_error(args: argparse.Namespace) -> int:
+    workdir = pathlib.Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    structure, elements = load_structure(pathlib.Path(args.reference), "molecule")
+    if args.case == "overlapping_atoms":
+        structure = dict(structure)
+        pos = np.asarray(structure["positions"], float).copy()
+        pos[1] = pos[0] + np.array([0.03, 0.0, 0.04])  # 0.05 Å apart
+        structure["positions"] = pos
+    boundary = write_data(workdir / "structure.data", structure, elements)
+    model = pathlib.Path(args.reference).parent / "tiny.gaunt.pt"
+    coeff, units = " ".join(elements), "metal"
+    if args.case == "unknown_element":
+        coeff = "H C N"
+    elif args.case == "too_few_elements":
+        coeff = "H C"
+    elif args.case == "non_metal_units":
+        units = "real"
+    elif args.case == "corrupt_file":
+        raw = bytearray(model.read_bytes())
+        for k in range(0, len(raw), 97):
+            raw[k] ^= 0x5A
+        model = workdir / "corrupt.gaunt.pt"
+        model.write_bytes(bytes(raw))
+    elif args.case == "truncated_file":
+        raw = model.read_bytes()
+        model = workdir / "truncated.gaunt.pt"
+        model.write_bytes(raw[: len(raw) // 2])
+    script = input_script(
+        args.plugin, "structure.data", boundary, str(model), args.style, coeff, units=units
+    )
+    proc = run_lmp(args.lmp, workdir, script, args.style, "half")
+    expected = ERROR_CASES[args.case]
+    output = proc.stdout + proc.stderr
+    error_lines = [line for line in output.splitlines() if "ERROR" in line]
+    print("\n".join(error_lines))
+    if proc.returncode == 0:
+        print(f"FAIL: {args.case}: lmp succeeded, expected an error")
+        return 1
+    if not any(expected in line for line in error_lines):
+        print(output[-3000:])
+        print(f"FAIL: {args.case}: no ERROR line contains {expected!r}")
+        return 1
+    if args.case in ("corrupt_file", "truncated_file") and not any(
+        str(model) in line for line in error_lines
+    ):
+        print(f"FAIL: {args.case}: the error does not name the file {model}")
+        return 1
+    print(f"ok: {args.case}")
+    return 0
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="mode", required=True)
+    for mode in ("fixture", "error"):
+        p = sub.add_parser(mode)
+        p.add_argument("--lmp", required=True)
+        p.add_argument("--plugin", required=True)
+        p.add_argument("--reference", required=True)
+        p.add_argument("--workdir", required=True)
+        p.add_argument("--style", default="gaunt")
+    fixture = sub.choices["fixture"]
+    fixture.add_argument("--structure", required=True)
+    fixture.add_argument("--newton", default="on", choices=["on", "off"])
+    fixture.add_argument("--neigh", default="half", choices=["half", "full"])
+    fixture.add_argument(
+        "--plugin-path",
+        action="store_true",
+        help="load the plugin through LAMMPS_PLUGIN_PATH, not `plugin load`",
+    )
+    sub.choices["error"].add_argument("--case", required=True, choices=sorted(ERROR_CASES))
+    args = parser.parse_args(argv)
+    for name in ("lmp", "plugin", "reference", "workdir"):
+        setattr(args, name, str(pathlib.Path(getattr(args, name)).resolve()))
+    return check_fixture(args) if args.mode == "fixture" else check_error(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
