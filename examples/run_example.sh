@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the main example with the lmp of a pair_gaunt build, with Kokkos OpenMP on 2 threads.
+# Runs the main example with the lmp and the plugin of a pair_gaunt build: NVE dynamics of aspirin
+# in vacuum with the shipped GauntNet model through gaunt/kk (Kokkos OpenMP, 2 threads).
 # usage: examples/run_example.sh BUILD_DIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="$(cd "${1:?usage: run_example.sh BUILD_DIR}" && pwd)"
-lmp="$build/lmp"
-tree="$(sed -n 's/^GAUNT_LAMMPS_TREE:[A-Z]*=//p' "$build/CMakeCache.txt")"
-work="$build/examples/snap_kokkos"
+work="$build/examples/aspirin_md"
 mkdir -p "$work" && cd "$work"
-echo "== running examples/snap_kokkos/in.ta_nve in $work"
-OMP_PROC_BIND=false LAMMPS_POTENTIALS="$tree/potentials" \
-  "$lmp" -k on t 2 -sf kk -in "$here/snap_kokkos/in.ta_nve" -log log.lammps
+cp "$here/aspirin_md/aspirin.data" .
+echo "== running examples/aspirin_md/in.nve with gaunt/kk in $work"
+OMP_PROC_BIND=false LAMMPS_PLUGIN_PATH="$build/plugins" \
+  "$build/lmp" -k on t 2 -sf kk -in "$here/aspirin_md/in.nve" \
+  -var model "$here/models/aspirin/aspirin.gaunt.pt" -log log.lammps
