@@ -46,7 +46,8 @@ def main() -> int:
             diff = abs(decimal.Decimal(got[col]) - decimal.Decimal(want[col]))
             ok = diff <= last_digit_unit(want[col])
             failures += not ok
-            print(f"step {want['Step']:>6} {col:>8}: {got[col]:>14} ref {want[col]:>14} {'ok' if ok else 'FAIL'}")
+            verdict = "ok" if ok else "FAIL"
+            print(f"step {want['Step']:>6} {col:>8}: {got[col]:>14} ref {want[col]:>14} {verdict}")
     print(f"{len(run) * len(columns) - failures} passed, {failures} failed")
     return 1 if failures else 0
 

@@ -27,10 +27,12 @@ def real_sph_reference(lmax: int, vec: list) -> list:
     cos_theta = z / r
     phi = sp.atan2(y, x) if (x, y) != (0, 0) else sp.Integer(0)  # φ is arbitrary on the z axis
     out = []
-    for l in range(lmax + 1):
+    for l in range(lmax + 1):  # noqa: E741 (l: the SH degree)
         for m in range(-l, l + 1):
             am = abs(m)
-            norm = sp.sqrt(sp.Rational(2 * l + 1, 4) / sp.pi * sp.factorial(l - am) / sp.factorial(l + am))
+            norm = sp.sqrt(
+                sp.Rational(2 * l + 1, 4) / sp.pi * sp.factorial(l - am) / sp.factorial(l + am)
+            )
             legendre = sp.assoc_legendre(l, am, cos_theta)
             if m == 0:
                 azimuth = 1
@@ -44,7 +46,13 @@ def real_sph_reference(lmax: int, vec: list) -> list:
 
 def main() -> None:
     rng = random.Random(20261127)
-    vectors = [[0.0, 0.0, 1.0], [0.0, 0.0, -2.5], [1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [-3.0, 0.0, 0.0]]
+    vectors = [
+        [0.0, 0.0, 1.0],
+        [0.0, 0.0, -2.5],
+        [1.0, 0.0, 0.0],
+        [0.0, -1.0, 0.0],
+        [-3.0, 0.0, 0.0],
+    ]
     vectors += [[0.0, 1e-9, 1.0], [1.0, 1.0, 1.0]]
     for _ in range(12):
         vectors.append([round(rng.uniform(-2.0, 2.0), 6) for _ in range(3)])
