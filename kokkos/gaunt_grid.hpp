@@ -8,8 +8,9 @@
 // with Λ_j[l,m] = N_l^m P_l^m(x_j) (× √2 for m > 0), T[p,m] = cos(mφ_p) / sin(|m|φ_p), s_j the
 // quadrature weight (analysis) or 1 (the adjoint of synthesis). Both symmetries of the grid halve
 // the work: mirror rings x_{n-1-j} = -x_j share one Legendre pass (Λ changes by (-1)^{l+m}) and
-// mirror points φ_{n-p} = 2π - φ_p share one trigonometric pass (cos even, sin odd). Adjoints (S synthesis, w
-// weights): f = Sᵀa -> ā = S f̄;  g = Π f_k -> f̄_k = ḡ Π_{i≠k} f_i;  c = S(w⊙g) -> ḡ = w⊙(Sᵀc̄).
+// mirror points φ_{n-p} = 2π - φ_p share one trigonometric pass (cos even, sin odd). Adjoints (S
+// synthesis, w weights): f = Sᵀa -> ā = S f̄;  g = Π f_k -> f̄_k = ḡ Π_{i≠k} f_i;  c = S(w⊙g) -> ḡ =
+// w⊙(Sᵀc̄).
 #pragma once
 
 #include <Kokkos_Core.hpp>

@@ -219,8 +219,9 @@ int main(int argc, char** argv) {
         last_ns[{m, L}] = ns[m];
         results[batch][m].first.push_back(L);
         results[batch][m].second.push_back(ns[m]);
-        csv << L << "," << batch << "," << o.channels << "," << m << "," << t.median << "," << ns[m]
-            << "," << t.repeats << "," << couplings << "\n";
+        csv << L << "," << batch << "," << o.channels << "," << m << ","
+            << (o.cpu_clock ? "cpu" : "wall") << "," << t.median << "," << ns[m] << ","
+            << t.median_wall << "," << t.median_cpu << "," << t.repeats << "," << couplings << "\n";
       }
       std::string best;
       for (auto it = methods.begin(); it + 1 != methods.end(); ++it) {
@@ -259,8 +260,14 @@ int main(int argc, char** argv) {
       const auto it = per_method.find(m);
       if (it == per_method.end()) continue;
       const auto& [Ls, ts] = it->second;
-      std::printf("  %s %.2f (L=%d..%d)", m.c_str(), fit_exponent(Ls, ts, o.fit_from), o.fit_from,
-                  Ls.back());
+      const int n_fit =
+          int(std::count_if(Ls.begin(), Ls.end(), [&](int l) { return l >= o.fit_from; }));
+      if (n_fit < 2) {
+        std::printf("  %s n/a", m.c_str());
+      } else {
+        std::printf("  %s %.2f (L=%d..%d)", m.c_str(), fit_exponent(Ls, ts, o.fit_from), o.fit_from,
+                    Ls.back());
+      }
     }
     std::printf("\n");
   }

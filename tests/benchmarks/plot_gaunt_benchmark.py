@@ -1,7 +1,7 @@
 """Log-log plot of the Gaunt-route / Clebsch-Gordan benchmark written by bench_gaunt.
 
 Usage:
-    /usr/bin/python3 tests/benchmarks/plot_gaunt_benchmark.py gaunt_benchmark.csv gaunt_benchmark.png
+    /usr/bin/python3 tests/benchmarks/plot_gaunt_benchmark.py BENCH.csv OUT.png
 
 One panel per batch size: time per product (ns) against L (L1 = L2 = L, Lout = 2L) for each
 method, with dashed reference slopes L^3 and L^5 through the CG point at the smallest fitted L.
@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 LABELS = {
     "fourier": "Gaunt: 2D Fourier + FFT",
@@ -26,20 +27,23 @@ LABELS = {
 MARKERS = {"fourier": "s", "grid": "o", "sparse": "^", "cg": "x"}
 
 
-def read(path: str) -> Dict[int, Dict[str, List[Tuple[int, float]]]]:
+def read(path: str) -> Tuple[Dict[int, Dict[str, List[Tuple[int, float]]]], Dict[int, str]]:
+    """Rows of the CSV grouped as data[batch][method] = [(L, ns)], and the channel count and
+    clock of each batch."""
     data: Dict[int, Dict[str, List[Tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    info: Dict[int, str] = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
-            data[int(row["batch"])][row["method"]].append(
-                (int(row["L"]), float(row["ns_per_product"]))
-            )
-    return data
+            batch = int(row["batch"])
+            data[batch][row["method"]].append((int(row["L"]), float(row["ns_per_product"])))
+            info[batch] = f"C = {row['channels']}, {row.get('clock', 'wall')} time"
+    return data, info
 
 
 def main(argv: List[str]) -> int:
     if len(argv) != 3:
         raise SystemExit(f"usage: {argv[0]} BENCH.csv OUT.png")
-    data = read(argv[1])
+    data, info = read(argv[1])
     if not data:
         raise ValueError(f"no rows in {argv[1]!r}")
     batches = sorted(data)
@@ -60,7 +64,10 @@ def main(argv: List[str]) -> int:
                 )
         ax.set_xlabel("L  (L1 = L2 = L, Lout = 2L)")
         ax.set_ylabel("time per product [ns]")
-        ax.set_title(f"batch {batch} items × channels (see CSV)")
+        ax.set_title(f"batch {batch} items, {info[batch]}")
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(range(1, 17)))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
