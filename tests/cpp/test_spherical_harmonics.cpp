@@ -133,6 +133,20 @@ TEST(SphericalHarmonics, FiniteAndContinuousAtPolesAndAxes) {
   for (int i = 0; i < 3 * sh_size(kLmax); ++i) EXPECT_NEAR(dY0[i], dY1[i], 1e-6);
 }
 
+// Y and dY of every vector r(i) in a kernel on Space. A free function: nvcc does not allow
+// extended lambdas inside the (private) test bodies.
+template <class Space, class Memory>
+void sph_in_kernel(const SphericalHarmonics<double, Memory>& harmonics,
+                   const Kokkos::View<double* [3], Memory>& r,
+                   const Kokkos::View<double**, Memory>& Y,
+                   const Kokkos::View<double**, Memory>& dY) {
+  Kokkos::parallel_for(
+      "gaunt::test::sph", Kokkos::RangePolicy<Space>(0, r.extent(0)), KOKKOS_LAMBDA(int i) {
+        const double ri[3] = {r(i, 0), r(i, 1), r(i, 2)};
+        harmonics.compute_with_gradients(ri, &Y(i, 0), &dY(i, 0));
+      });
+}
+
 // The class form runs inside kernels of every execution space and gives the host numbers.
 template <class ExecutionSpace>
 class SphericalHarmonicsKernel : public ::testing::Test {};
@@ -154,11 +168,7 @@ TYPED_TEST(SphericalHarmonicsKernel, MatchesHostEvaluation) {
   Kokkos::deep_copy(r, r_host);
   Kokkos::View<double**, Memory> Y("Y", count, n), dY("dY", count, 3 * n);
   const SphericalHarmonics<double, Memory> harmonics(lmax);
-  Kokkos::parallel_for(
-      "gaunt::test::sph", Kokkos::RangePolicy<Space>(0, count), KOKKOS_LAMBDA(int i) {
-        const double ri[3] = {r(i, 0), r(i, 1), r(i, 2)};
-        harmonics.compute_with_gradients(ri, &Y(i, 0), &dY(i, 0));
-      });
+  sph_in_kernel<Space>(harmonics, r, Y, dY);
   auto Y_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), Y);
   auto dY_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dY);
   for (int i = 0; i < count; ++i) {
