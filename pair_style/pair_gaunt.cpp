@@ -195,8 +195,14 @@ void PairGaunt::init_style() {
 }
 
 double PairGaunt::init_one(int i, int j) {
+  // Under pair_style hybrid/overlay this is only called for type pairs assigned to this style, so
+  // an unset pair means a NULL type in a plain `pair_style gaunt` input.
   if (setflag[i][j] == 0)
-    error->all(FLERR, "All pair coeffs are not set for pair_style {}", force->pair_style);
+    error->all(FLERR,
+               "pair_style {}: atom types {} and {} are not both mapped to elements of model file "
+               "{}; NULL in pair_coeff is only for types handled by another style under "
+               "pair_style hybrid/overlay",
+               force->pair_style, i, j, model_path_);
   return cutoff_;
 }
 

@@ -248,6 +248,7 @@ ERROR_CASES = {
     "truncated_file": "Cannot read GauntNet model file",
     "too_few_elements": "Incorrect number of elements in pair_coeff",
     "overlapping_atoms": "closer than the minimum safe distance",
+    "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
 }
 
 
@@ -267,6 +268,8 @@ def check_error(args: argparse.Namespace) -> int:
         coeff = "H C N"
     elif args.case == "too_few_elements":
         coeff = "H C"
+    elif args.case == "null_without_hybrid":
+        coeff = " ".join(elements[:-1] + ["NULL"])
     elif args.case == "non_metal_units":
         units = "real"
     elif args.case == "corrupt_file":
