@@ -140,6 +140,12 @@ void PairGaunt::coeff(int narg, char** arg) {
   std::vector<int> type_to_species(ntypes + 1, -1);
   for (int t = 1; t <= ntypes; ++t) {
     const std::string element = arg[2 + t];
+    // Under hybrid/overlay force->pair is the hybrid style, not this sub-style.
+    if (element == "NULL" && force->pair == this)
+      error->all(FLERR,
+                 "pair_coeff for pair_style {}: atom type {} is NULL; NULL in pair_coeff is only "
+                 "for types handled by another style under pair_style hybrid/overlay",
+                 force->pair_style, t);
     if (element == "NULL") continue;
     int species = -1;
     for (std::size_t s = 0; s < model.elements.size(); ++s)
@@ -195,14 +201,8 @@ void PairGaunt::init_style() {
 }
 
 double PairGaunt::init_one(int i, int j) {
-  // Under pair_style hybrid/overlay this is only called for type pairs assigned to this style, so
-  // an unset pair means a NULL type in a plain `pair_style gaunt` input.
   if (setflag[i][j] == 0)
-    error->all(FLERR,
-               "pair_style {}: atom types {} and {} are not both mapped to elements of model file "
-               "{}; NULL in pair_coeff is only for types handled by another style under "
-               "pair_style hybrid/overlay",
-               force->pair_style, i, j, model_path_);
+    error->all(FLERR, "All pair coeffs are not set for pair_style {}", force->pair_style);
   return cutoff_;
 }
 
