@@ -9,42 +9,37 @@
 
 namespace gaunt {
 
-template <class ExecutionSpace, class MemorySpace>
-void forward_mixing(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                    const AtomChunk& chunk, const AtomFeatures<MemorySpace>& A,
-                    const AtomFeatures<MemorySpace>& A_mixed) {
+// out_{a,lm,k} = Σ_q U^l_{k,q} in_{a,lm,q}, or with Transpose Σ_q U^l_{q,k} in_{a,lm,q}.
+template <bool Transpose, class ExecutionSpace, class MemorySpace>
+void apply_mixing(const char* label, const ExecutionSpace& space,
+                  const GauntNetParameters<MemorySpace>& p, const AtomChunk& chunk,
+                  const AtomFeatures<MemorySpace>& in, const AtomFeatures<MemorySpace>& out) {
   const auto U = p.mixing;
   const auto l_of_lm = p.l_of_lm;
   const int K = p.channels, n_sh = p.n_sh;
   Kokkos::parallel_for(
-      "gaunt::Mixing::forward",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * n_sh * K),
+      label, Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * n_sh * K),
       KOKKOS_LAMBDA(const int idx) {
         const int k = idx % K, lm = (idx / K) % n_sh, a = idx / (K * n_sh);
         const int l = l_of_lm(lm);
         double sum = 0.0;
-        for (int q = 0; q < K; ++q) sum += U(l, k, q) * A(a, lm, q);
-        A_mixed(a, lm, k) = sum;
+        for (int q = 0; q < K; ++q) sum += (Transpose ? U(l, q, k) : U(l, k, q)) * in(a, lm, q);
+        out(a, lm, k) = sum;
       });
+}
+
+template <class ExecutionSpace, class MemorySpace>
+void forward_mixing(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                    const AtomChunk& chunk, const AtomFeatures<MemorySpace>& A,
+                    const AtomFeatures<MemorySpace>& A_mixed) {
+  apply_mixing<false>("gaunt::Mixing::forward", space, p, chunk, A, A_mixed);
 }
 
 template <class ExecutionSpace, class MemorySpace>
 void reverse_mixing(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                     const AtomChunk& chunk, const AtomFeatures<MemorySpace>& A_mixed_adj,
                     const AtomFeatures<MemorySpace>& A_adj) {
-  const auto U = p.mixing;
-  const auto l_of_lm = p.l_of_lm;
-  const int K = p.channels, n_sh = p.n_sh;
-  Kokkos::parallel_for(
-      "gaunt::Mixing::reverse",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * n_sh * K),
-      KOKKOS_LAMBDA(const int idx) {
-        const int q = idx % K, lm = (idx / K) % n_sh, a = idx / (K * n_sh);
-        const int l = l_of_lm(lm);
-        double sum = 0.0;
-        for (int k = 0; k < K; ++k) sum += U(l, k, q) * A_mixed_adj(a, lm, k);
-        A_adj(a, lm, q) = sum;
-      });
+  apply_mixing<true>("gaunt::Mixing::reverse", space, p, chunk, A_mixed_adj, A_adj);
 }
 
 }  // namespace gaunt
