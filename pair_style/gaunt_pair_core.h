@@ -1,11 +1,13 @@
 // The pair-style skeleton shared by every mode (STYLE.md §5): `gaunt` (host), `gaunt/kk`,
-// `gaunt/kk/host`, `gaunt/kk/device`, newton on and off. Written once, templated on the
-// execution space and on the LAMMPS view types, never copied:
+// `gaunt/kk/host`, `gaunt/kk/device`, `gaunt/torch`, newton on and off. Written once, templated
+// on the execution space, the engine and the LAMMPS view types, never copied:
 //
 //   build_graph  LAMMPS full neighbour list (ilist, numneigh, neighbours) + x + type
 //                -> the engine's flat CSR graph (kokkos/gauntnet_graph.hpp), in the engine's
 //                memory space; types map to model elements, NULL types to -1;
-//   compute      the engine (forward and reverse stages) on that graph;
+//   compute      the engine on that graph: the native GauntNetEngine (analytic reverse stages)
+//                or, for gaunt/torch, GauntTorchEngine (TorchScript + LibTorch autograd), which
+//                has the same Graph / Request / Result interface;
 //   tally        engine results -> LAMMPS arrays: f (locals, plus ghosts with newton on),
 //                eatom (locals), vatom (locals, plus ghosts with newton on);
 //   newton off   ghost forces / ghost per-atom virials are gathered into a host buffer of 9
@@ -47,12 +49,12 @@ struct KokkosNeighbors {
 // Values per atom in the newton-off reverse communication: 3 forces + 6 virial components.
 inline constexpr int kGhostValues = 9;
 
-template <class ExecutionSpace>
+template <class ExecutionSpace, class EngineType = gaunt::GauntNetEngine<ExecutionSpace>>
 class GauntPairCore {
  public:
   using execution_space = ExecutionSpace;
   using memory_space = typename ExecutionSpace::memory_space;
-  using Engine = gaunt::GauntNetEngine<ExecutionSpace>;
+  using Engine = EngineType;
   using Graph = typename Engine::Graph;
   using Request = typename Engine::Request;
   using Result = typename Engine::Result;

@@ -1,5 +1,6 @@
-// Plugin entry point: registers pair styles gaunt, gaunt/kk, gaunt/kk/device and gaunt/kk/host
-// with LAMMPS (`plugin load gauntplugin.so` or LAMMPS_PLUGIN_PATH). No LAMMPS source is patched.
+// Plugin entry point: registers pair styles gaunt, gaunt/kk, gaunt/kk/device and gaunt/kk/host,
+// and gaunt/torch in builds with LibTorch (GAUNT_WITH_TORCH), with LAMMPS (`plugin load
+// gauntplugin.so` or LAMMPS_PLUGIN_PATH). No LAMMPS source is patched.
 #include "lammpsplugin.h"
 #include "pair_gaunt.h"
 #include "version.h"
@@ -7,12 +8,18 @@
 #ifdef LMP_KOKKOS
 #include "pair_gaunt_kokkos.h"
 #endif
+#ifdef GAUNT_WITH_TORCH
+#include "pair_gaunt_torch.h"
+#endif
 
 using namespace LAMMPS_NS;
 
 namespace {
 
 Pair* gaunt_creator(LAMMPS* lmp) { return new PairGaunt(lmp); }
+#ifdef GAUNT_WITH_TORCH
+Pair* gaunt_torch_creator(LAMMPS* lmp) { return new PairGauntTorch(lmp); }
+#endif
 
 #ifdef LMP_KOKKOS
 Pair* gaunt_kk_device_creator(LAMMPS* lmp) { return new PairGauntKokkos<LMPDeviceType>(lmp); }
@@ -38,6 +45,10 @@ extern "C" void lammpsplugin_init(void* lmp, void* handle, void* regfunc) {
   auto register_plugin = (lammpsplugin_regfunc)regfunc;
   register_pair("gaunt", "GauntNet equivariant MLIP, native Kokkos engine on the host",
                 (lammpsplugin_factory1*)&gaunt_creator, handle, register_plugin, lmp);
+#ifdef GAUNT_WITH_TORCH
+  register_pair("gaunt/torch", "GauntNet equivariant MLIP, TorchScript + LibTorch autograd",
+                (lammpsplugin_factory1*)&gaunt_torch_creator, handle, register_plugin, lmp);
+#endif
 #ifdef LMP_KOKKOS
   register_pair("gaunt/kk", "GauntNet equivariant MLIP, Kokkos (default device)",
                 (lammpsplugin_factory1*)&gaunt_kk_device_creator, handle, register_plugin, lmp);

@@ -14,8 +14,8 @@
 #include "force.h"
 #include "gaunt_pair_core.h"
 #include "memory.h"
-#include "neigh_list.h"
 #include "neighbor.h"
+#include "pair_gaunt_host.h"
 #include "update.h"
 #include "utils.h"
 
@@ -25,32 +25,7 @@
 
 using namespace LAMMPS_NS;
 
-namespace {
-
 using HostSpace = Kokkos::DefaultHostExecutionSpace;
-
-// Plain `lmp` (no `-k on`) does not initialise Kokkos; the host style then does, once per
-// process. With LAMMPS's KOKKOS package present this goes through KokkosLMP, so LAMMPS's own
-// shutdown (lammps_kokkos_finalize) finalises it; otherwise Kokkos is finalised at exit.
-void ensure_kokkos_initialized(Error* error) {
-  if (Kokkos::is_initialized()) return;
-  Kokkos::InitializationSettings settings;
-  // One host thread per MPI rank unless the user asks for more (OMP_NUM_THREADS).
-  if (!std::getenv("OMP_NUM_THREADS") && !std::getenv("KOKKOS_NUM_THREADS"))
-    settings.set_num_threads(1);
-#ifdef LMP_KOKKOS
-  KokkosLMP::initialize(settings, error);
-#else
-  if (Kokkos::is_finalized())
-    error->all(FLERR, "pair_style gaunt: Kokkos was already finalized, cannot re-initialize");
-  Kokkos::initialize(settings);
-  std::atexit([] {
-    if (Kokkos::is_initialized() && !Kokkos::is_finalized()) Kokkos::finalize();
-  });
-#endif
-}
-
-}  // namespace
 
 struct PairGaunt::HostCore {
   explicit HostCore(const gaunt::ModelFile& model) : core(model) {}
@@ -181,8 +156,29 @@ void PairGaunt::coeff(int narg, char** arg) {
     error->all(FLERR, "pair_coeff for pair_style {}: every atom type is NULL", force->pair_style);
 }
 
+// With LAMMPS's KOKKOS package present this goes through KokkosLMP, so LAMMPS's own shutdown
+// (lammps_kokkos_finalize) finalises it; otherwise Kokkos is finalised at exit.
+void PairGaunt::ensure_kokkos_initialized() {
+  if (Kokkos::is_initialized()) return;
+  Kokkos::InitializationSettings settings;
+  // One host thread per MPI rank unless the user asks for more (OMP_NUM_THREADS).
+  if (!std::getenv("OMP_NUM_THREADS") && !std::getenv("KOKKOS_NUM_THREADS"))
+    settings.set_num_threads(1);
+#ifdef LMP_KOKKOS
+  KokkosLMP::initialize(settings, error);
+#else
+  if (Kokkos::is_finalized())
+    error->all(FLERR, "pair_style {}: Kokkos was already finalized, cannot re-initialize",
+               force->pair_style);
+  Kokkos::initialize(settings);
+  std::atexit([] {
+    if (Kokkos::is_initialized() && !Kokkos::is_finalized()) Kokkos::finalize();
+  });
+#endif
+}
+
 void PairGaunt::create_engine(const gaunt::ModelFile& model) {
-  ensure_kokkos_initialized(error);
+  ensure_kokkos_initialized();
   host_ = std::make_unique<HostCore>(model);
   host_->core.set_type_map(type_to_species_);
   min_safe_distance_ = host_->core.engine().min_safe_distance();
@@ -240,45 +236,7 @@ void PairGaunt::unpack_reverse_comm(int n, int* list, double* buf) {
 
 /* ---------------------------------------------------------------------- */
 
-void PairGaunt::compute(int eflag, int vflag) {
-  ev_init(eflag, vflag);
-
-  const int nlocal = atom->nlocal;
-  const int nall = nlocal + atom->nghost;
-  const bool newton = force->newton_pair != 0;
-
-  using Unmanaged = Kokkos::MemoryTraits<Kokkos::Unmanaged>;
-  using HostMem = Kokkos::HostSpace;
-  const Kokkos::View<const double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> x(
-      nall > 0 ? atom->x[0] : nullptr, nall);
-  const Kokkos::View<const int*, HostMem, Unmanaged> type(atom->type, nall);
-  const Kokkos::View<const int*, HostMem, Unmanaged> ilist(list->ilist, list->inum);
-  gaunt_lammps::HostNeighbors neighbors{list->numneigh, list->firstneigh};
-
-  auto& core = host_->core;
-  typename gaunt_lammps::GauntPairCore<HostSpace>::Request request;
-  request.per_atom_energy = eflag_atom != 0;
-  request.per_atom_virial = vflag_atom != 0;
-  const auto& result = core.compute(x, type, ilist, list->inum, neighbors, nlocal, nall, request);
-  check_min_distance(result.min_distance);
-
-  const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
-      nall > 0 ? atom->f[0] : nullptr, nall);
-  const Kokkos::View<double*, HostMem, Unmanaged> e(eatom, eflag_atom ? nall : 0);
-  const Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged> v(
-      vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
-  core.tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, e, vflag_atom != 0, v);
-  if (!newton) {
-    core.ghost_values_to_host(result, nlocal, nall, vflag_atom != 0, ghost_values_);
-    reverse_communicate_ghost_values(vflag_atom != 0);
-    core.tally_owned(ghost_values_, nlocal, f, vflag_atom != 0, v);
-  }
-  HostSpace().fence("gaunt::Pair::compute");
-
-  if (eflag_global) eng_vdwl += result.energy;
-  if (vflag_global)
-    for (int c = 0; c < 6; ++c) virial[c] += result.virial[c];
-}
+void PairGaunt::compute(int eflag, int vflag) { compute_host(host_->core, eflag, vflag); }
 
 /* ---------------------------------------------------------------------- */
 

@@ -56,6 +56,13 @@ class PairGaunt : public Pair {
   void check_min_distance(double local_min);
   // Newton off: reverse-communicates ghost_values_ and leaves the sums on owned atoms.
   void reverse_communicate_ghost_values(bool with_vatom);
+  // Plain `lmp` (no `-k on`) does not initialise Kokkos; host styles call this before they
+  // create their engine.
+  void ensure_kokkos_initialized();
+  // compute() of the host styles (gaunt, gaunt/torch) for a GauntPairCore on the host space:
+  // LAMMPS arrays -> graph -> core's engine -> tallies. Defined in pair_gaunt_host.h.
+  template <class Core>
+  void compute_host(Core& core, int eflag, int vflag);
 
  private:
   struct HostCore;

@@ -86,7 +86,11 @@ class GauntNet(nn.Module):
     """GauntNet v1. Build from a GauntNetConfig; weights are float64 until ``to(dtype)``."""
 
     def __init__(
-        self, config: GauntNetConfig, seed: Optional[int] = None, route: str = "direct"
+        self,
+        config: GauntNetConfig,
+        seed: Optional[int] = None,
+        route: str = "direct",
+        dtype: Optional[torch.dtype] = None,
     ) -> None:
         """Args:
         config: hyperparameters (validated).
@@ -94,6 +98,9 @@ class GauntNet(nn.Module):
         route: how B^ν is computed: "direct" (the quadrature written out below; the
             exported default) or a Gaunt route of :class:`GauntManyBody` ("grid", "sparse",
             "fourier") for cross-checks. All are exact and agree to rounding.
+        dtype: dtype of weights and tables (default: ``config.dtype``, the training
+            precision). The tables (e0s, grid) are built in float64 and cast once, so a
+            float64 model of a float32 config has exact tables, not float32-rounded ones.
         """
         super().__init__()
         from .gaunt import GauntManyBody, SphereGrid
@@ -160,7 +167,7 @@ class GauntNet(nn.Module):
             if route == "direct"
             else [GauntManyBody([lmax] * nu, 0, route) for nu in range(1, config.nu_max + 1)]
         )
-        self.to(config.torch_dtype())
+        self.to(config.torch_dtype() if dtype is None else dtype)
 
     # ------------------------------------------------------------------ stages
     def radial_basis(self, r: Tensor) -> Tensor:

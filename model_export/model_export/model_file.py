@@ -278,9 +278,12 @@ def save_model_file(
 def build_model(
     config: GauntNetConfig, weights: Dict[str, np.ndarray], dtype: Optional[torch.dtype] = None
 ) -> GauntNet:
-    """A GauntNet with exactly these weights (float64 unless ``dtype`` says otherwise)."""
-    model = GauntNet(config)
-    model.to(torch.float64)
+    """A GauntNet with exactly these weights (float64 unless ``dtype`` says otherwise).
+
+    Built in float64 whatever the training precision ``config.dtype``: the header's e0s and the
+    quadrature tables stay exact (a float32 build cast back to float64 would round them).
+    """
+    model = GauntNet(config, dtype=torch.float64)
     params = dict(model.named_parameters())
     with torch.no_grad():
         for name, array in weights.items():

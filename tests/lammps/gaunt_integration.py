@@ -19,13 +19,19 @@ Every check compares LAMMPS with a source independent of the number under test:
                 against the PyTorch energy of that subset) + zbl-only run on all atoms.
 - `rerun`:      `rerun` of the 4-frame triclinic reference trajectory reproduces the PyTorch
                 energies, forces and virials frame by frame (1e-10 relative, max norm).
+- `torch_vs_gaunt`: gaunt/torch (LibTorch autograd) and gaunt (analytic reverse stages) give
+                the same energy, per-atom energy, forces, virial and per-atom virial (1e-10) with
+                a shipped model (examples/models): aspirin on a 16-atom H/C/O molecule in a
+                non-periodic box, si on a 64-atom distorted diamond cell; on 1 and 2 ranks, which
+                also agree with each other.
 
 The reference numbers are written by tests/lammps/data/make_lammps_reference.py (PyTorch model).
+`--torch` runs the checks with pair_style gaunt/torch instead of gaunt.
 
 Usage:
     gaunt_integration.py CHECK --lmp LMP --plugin gauntplugin.so --workdir DIR
-                         [--kokkos] [--structure triclinic|cluster] [--ranks N ...]
-                         [--newton on|off]
+                         [--kokkos | --torch] [--structure triclinic|cluster] [--ranks N ...]
+                         [--newton on|off] [--model aspirin|si]
 """
 
 import argparse
@@ -34,7 +40,7 @@ import os
 import pathlib
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -43,6 +49,7 @@ from gaunt_run0 import MASSES, NKTV2P_METAL, relative_error
 HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE / "data"
 MODEL = HERE.parent / "reference" / "model" / "tiny.gaunt.pt"
+SHIPPED_MODELS = HERE.parent.parent / "examples" / "models"
 REFERENCE = DATA / "lammps_reference.json"
 TOLERANCE = 1e-10  # relative, max norm over the array (DESIGN.md §7.2)
 # 4-point central differences with step H: truncation ~H^4 |E^(5)| / 30, round-off
@@ -78,22 +85,29 @@ def write_data(path: pathlib.Path, structure: Dict[str, Any], ntypes: int = 3) -
         pos = pos - pos.min(axis=0) + 0.5
         box = "0 40 xlo xhi\n0 14 ylo yhi\n0 14 zlo zhi\n"
     masses = list(MASSES.values()) + [4.0026]
+    write_atoms(path, box, masses[:ntypes], types, pos)
+
+
+def write_atoms(
+    path: pathlib.Path, box: str, masses: Sequence[float], types: Sequence[int], pos: np.ndarray
+) -> None:
+    """A LAMMPS data file (atom_style atomic): box lines, one mass per type, types 1..n."""
     lines = [f"{path.name} (tests/lammps/gaunt_integration.py)", "", f"{len(pos)} atoms"]
-    lines += [f"{ntypes} atom types", "", box, "Masses", ""]
-    lines += [f"{t + 1} {masses[t]}" for t in range(ntypes)]
+    lines += [f"{len(masses)} atom types", "", box, "Masses", ""]
+    lines += [f"{t + 1} {m}" for t, m in enumerate(masses)]
     lines += ["", "Atoms # atomic", ""]
     for k, (t, p) in enumerate(zip(types, pos)):
         lines.append(f"{k + 1} {t} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}")
     path.write_text("\n".join(lines) + "\n")
 
 
-def header(plugin: str, newton: str = "on", processors: str = "") -> str:
+def header(plugin: str, newton: str = "on", processors: str = "", boundary: str = "p p p") -> str:
     return f"""# written by tests/lammps/gaunt_integration.py
 plugin load {plugin}
 units metal
 atom_style atomic
 atom_modify map array
-boundary p p p
+boundary {boundary}
 newton {newton}
 {f'processors {processors}' if processors else ''}
 read_data structure.data
@@ -118,11 +132,14 @@ RESULT = (
 )
 
 
-def run0_script(body: str, dump: str = "atoms.dump") -> str:
+def run0_script(body: str, dump: str = "atoms.dump", per_atom_virial: bool = False) -> str:
+    stress = "compute stress_atom all stress/atom NULL virial\n" if per_atom_virial else ""
+    columns = " c_stress_atom[*]" if per_atom_virial else ""
     return (
         body
         + COMPUTES
-        + f"dump d all custom 1 {dump} id fx fy fz c_pe_atom proc\n"
+        + stress
+        + f"dump d all custom 1 {dump} id fx fy fz c_pe_atom proc{columns}\n"
         + "dump_modify d format float %.17g sort id\nrun 0\n"
         + RESULT
     )
@@ -182,7 +199,8 @@ def dump_frames(path: pathlib.Path) -> List[np.ndarray]:
 
 
 class Outcome:
-    """Run-0 numbers of one LAMMPS run: energy, virial (eV, Voigt), ID, forces, pe/atom."""
+    """Run-0 numbers of one LAMMPS run: energy, virial (eV, Voigt), ID, forces, pe/atom, and
+    the owner rank and per-atom virial (eV, Voigt) when the dump has them."""
 
     def __init__(self, result: Sequence[float], atoms: np.ndarray) -> None:
         self.energy = result[0]
@@ -191,6 +209,8 @@ class Outcome:
         self.forces = atoms[:, 1:4]
         self.pe_atom = atoms[:, 4]
         self.procs = atoms[:, 5].astype(int) if atoms.shape[1] > 5 else np.zeros(0, int)
+        # compute stress/atom NULL virial is -W_a (LAMMPS sign, pressure units x volume)
+        self.per_atom_virial = -atoms[:, 6:12] / NKTV2P_METAL if atoms.shape[1] > 6 else None
 
 
 def run0(
@@ -200,8 +220,10 @@ def run0(
     ranks: int = 1,
     neigh: str = "half",
     newton: str = "on",
+    per_atom_virial: bool = False,
 ) -> Outcome:
-    stdout = run_lmp(args.lmp, workdir, run0_script(body), args.kokkos, ranks, neigh, newton)
+    script = run0_script(body, per_atom_virial=per_atom_virial)
+    stdout = run_lmp(args.lmp, workdir, script, args.kokkos, ranks, neigh, newton)
     return Outcome(results(stdout)[-1], dump_frames(workdir / "atoms.dump")[-1])
 
 
@@ -232,10 +254,13 @@ class Checker:
         self(f"{what} forces by ID", relative_error(got.forces, base.forces))
         self(f"{what} pe/atom by ID", relative_error(got.pe_atom, base.pe_atom))
         self(f"{what} virial", relative_error(got.virial, base.virial))
+        if got.per_atom_virial is not None and base.per_atom_virial is not None:
+            err = relative_error(got.per_atom_virial, base.per_atom_virial)
+            self(f"{what} per-atom virial by ID", err)
 
 
 def style_name(args: argparse.Namespace) -> str:
-    return "gaunt/kk" if args.kokkos else "gaunt"
+    return "gaunt/kk" if args.kokkos else "gaunt/torch" if args.torch else "gaunt"
 
 
 def stencil(values: Sequence[float], step: float) -> float:
@@ -439,6 +464,53 @@ def check_rerun(args: argparse.Namespace, check: Checker) -> None:
             check.reference(f"{ranks} ranks frame {k}", Outcome(r, a), ref)
 
 
+def shipped_structure(model: str, path: pathlib.Path) -> Tuple[str, str]:
+    """Writes the structure for a shipped model; returns (boundary, pair_coeff elements)."""
+    rng = np.random.default_rng(20261128)
+    if model == "aspirin":
+        # The 16-atom H/C/O cluster of the reference data, centred in a closed box: 2 ranks
+        # split the molecule at x = 0.
+        cluster = load_reference()["cluster"]
+        pos = np.asarray(cluster["positions"], float)
+        pos = pos - 0.5 * (pos.min(axis=0) + pos.max(axis=0))
+        types = [list(MASSES).index(s) + 1 for s in cluster["symbols"]]
+        box = "".join(f"-12 12 {axis}lo {axis}hi\n" for axis in "xyz")
+        write_atoms(path, box, list(MASSES.values()), types, pos)
+        return "f f f", " ".join(MASSES)
+    # Si: 2 x 2 x 2 conventional diamond cells (64 atoms), every atom displaced by N(0, 0.1 Å).
+    a = 5.431
+    basis = np.array(
+        [[0, 0, 0], [0, 2, 2], [2, 0, 2], [2, 2, 0], [1, 1, 1], [1, 3, 3], [3, 1, 3], [3, 3, 1]]
+    )
+    cells = np.array([[i, j, k] for i in range(2) for j in range(2) for k in range(2)])
+    pos = ((cells[:, None, :] + basis[None, :, :] / 4.0).reshape(-1, 3)) * a
+    pos = pos + rng.normal(0.0, 0.1, pos.shape)
+    box = "".join(f"0 {2 * a:.17g} {axis}lo {axis}hi\n" for axis in "xyz")
+    write_atoms(path, box, [28.0855], [1] * len(pos), pos)
+    return "p p p", "Si"
+
+
+def check_torch_vs_gaunt(args: argparse.Namespace, check: Checker) -> None:
+    model = SHIPPED_MODELS / args.model / f"{args.model}.gaunt.pt"
+    base: Optional[Outcome] = None
+    for ranks in args.ranks:
+        got: Dict[str, Outcome] = {}
+        for style in ("gaunt", "gaunt/torch"):
+            workdir = pathlib.Path(args.workdir) / f"np{ranks}" / style.replace("/", "_")
+            workdir.mkdir(parents=True, exist_ok=True)
+            boundary, elements = shipped_structure(args.model, workdir / "structure.data")
+            body = header(args.plugin, boundary=boundary)
+            body += f"pair_style {style}\npair_coeff * * {model} {elements}\n"
+            got[style] = run0(args, workdir, body, ranks, per_atom_virial=True)
+        check.same(
+            f"{args.model} {ranks} ranks: gaunt/torch vs gaunt", got["gaunt/torch"], got["gaunt"]
+        )
+        if base is None:
+            base = got["gaunt/torch"]
+        else:
+            check.same(f"gaunt/torch {ranks} ranks vs {args.ranks[0]}", got["gaunt/torch"], base)
+
+
 CHECKS = {
     "fd_forces": check_fd_forces,
     "fd_virial": check_fd_virial,
@@ -446,6 +518,7 @@ CHECKS = {
     "kokkos_modes": check_kokkos_modes,
     "hybrid": check_hybrid,
     "rerun": check_rerun,
+    "torch_vs_gaunt": check_torch_vs_gaunt,
 }
 
 
@@ -455,15 +528,21 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--lmp", required=True)
     parser.add_argument("--plugin", required=True)
     parser.add_argument("--workdir", required=True)
-    parser.add_argument("--kokkos", action="store_true", help="gaunt/kk with -k on -sf kk")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--kokkos", action="store_true", help="gaunt/kk with -k on -sf kk")
+    style.add_argument("--torch", action="store_true", help="gaunt/torch (LibTorch)")
     parser.add_argument("--structure", default="triclinic", choices=["triclinic", "cluster"])
     parser.add_argument("--ranks", type=int, nargs="+", default=[1])
     parser.add_argument("--newton", default="on", choices=["on", "off"], help="for `mpi`")
+    parser.add_argument(
+        "--model", default="si", choices=["aspirin", "si"], help="for `torch_vs_gaunt`"
+    )
     args = parser.parse_args(argv)
     args.kokkos |= args.check == "kokkos_modes"
+    args.torch |= args.check == "torch_vs_gaunt"
     for name in ("lmp", "plugin", "workdir"):
         setattr(args, name, str(pathlib.Path(getattr(args, name)).resolve()))
-    label = f"{args.check} {'gaunt/kk' if args.kokkos else 'gaunt'}"
+    label = f"{args.check} {style_name(args)}"
     check = Checker(label)
     CHECKS[args.check](args, check)
     print(f"{label}: {'FAIL' if check.failed else 'ok'}")

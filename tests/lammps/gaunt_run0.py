@@ -1,4 +1,4 @@
-"""LAMMPS `run 0` checks of pair_style gaunt / gaunt/kk against the PyTorch reference fixtures.
+"""LAMMPS `run 0` checks of pair_style gaunt / gaunt/kk / gaunt/torch against the PyTorch fixtures.
 
 `fixture` mode turns one structure of tests/reference/model/tiny_reference.json (written by
 tests/reference/make_model_reference.py from the PyTorch model) into a LAMMPS data file and
@@ -10,7 +10,7 @@ with the fixture, all to 1e-10 relative (max-norm over the array, DESIGN.md §7.
 
 Usage:
     gaunt_run0.py fixture --lmp LMP --plugin gauntplugin.so --reference JSON --structure NAME
-                          --style gaunt|gaunt/kk|gaunt/kk/host --workdir DIR
+                          --style gaunt|gaunt/kk|gaunt/kk/host|gaunt/torch --workdir DIR
                           [--newton on|off] [--neigh half|full] [--plugin-path]
     gaunt_run0.py error --lmp LMP --plugin gauntplugin.so --reference JSON --case CASE
                         --workdir DIR [--style ...]
@@ -22,6 +22,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import zipfile
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -249,6 +250,8 @@ ERROR_CASES = {
     "too_few_elements": "Incorrect number of elements in pair_coeff",
     "overlapping_atoms": "closer than the minimum safe distance",
     "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
+    # gaunt/torch only: a valid native part without the TorchScript module.
+    "no_torchscript": "cannot load a TorchScript module from this file",
 }
 
 
@@ -282,6 +285,12 @@ def check_error(args: argparse.Namespace) -> int:
         raw = model.read_bytes()
         model = workdir / "truncated.gaunt.pt"
         model.write_bytes(raw[: len(raw) // 2])
+    elif args.case == "no_torchscript":
+        source, model = model, workdir / "native_only.gaunt.pt"
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(model, "w") as dst:
+            for name in src.namelist():
+                if "/extra/gaunt/" in name:
+                    dst.writestr(src.getinfo(name), src.read(name))
     script = input_script(
         args.plugin, "structure.data", boundary, str(model), args.style, coeff, units=units
     )
@@ -297,7 +306,7 @@ def check_error(args: argparse.Namespace) -> int:
         print(output[-3000:])
         print(f"FAIL: {args.case}: no ERROR line contains {expected!r}")
         return 1
-    if args.case in ("corrupt_file", "truncated_file") and not any(
+    if args.case in ("corrupt_file", "truncated_file", "no_torchscript") and not any(
         str(model) in line for line in error_lines
     ):
         print(f"FAIL: {args.case}: the error does not name the file {model}")

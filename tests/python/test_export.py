@@ -1,6 +1,7 @@
 """Model file (DESIGN.md §5): round trip, the safetensors layout read by hand, TorchScript part,
 corrupt / truncated / wrong-version / wrong-units files, CLI inspect, ASE calculator."""
 
+import dataclasses
 import hashlib
 import json
 import struct
@@ -82,6 +83,28 @@ def test_round_trip_is_bit_identical(saved, rng):
         out = evaluate(scripted, g, True, True)  # TorchScript may order the backward ops
         for key in ("energy", "node_energy", "forces", "virial"):  # differently
             np.testing.assert_allclose(out[key].detach(), ref[key].detach(), rtol=0, atol=1e-13)
+
+
+def test_float32_trained_model_has_exact_float64_tables(tmp_path, rng):
+    """A model trained in float32 is exported (TorchScript) and loaded in float64 with the
+    header's e0s and float64 quadrature tables, not float32-rounded ones: the TorchScript part,
+    the eager model and the native engine (which reads the header) agree to rounding."""
+    cfg = dataclasses.replace(tiny().config, dtype="float32", e0s=[-13.57, -1025.1, -2035.3])
+    model = GauntNet(cfg, seed=11)
+    assert model.e0s.dtype == torch.float32
+    path = tmp_path / "f32.gaunt.pt"
+    header = save_model_file(model, path)
+    assert header["dtype"] == "float32"
+    exact = GauntNet(cfg, seed=11, dtype=torch.float64)
+    for loaded in (load_torchscript(path), load_model(path)):
+        assert loaded.e0s.tolist() == header["e0s"] == [-13.57, -1025.1, -2035.3]
+        for table in ("grid_sh", "grid_weights", "bessel_n"):
+            assert torch.equal(getattr(loaded, table), getattr(exact, table)), table
+    g = _graph(rng, True)
+    ref = evaluate(load_model(path), g, True, True)
+    out = evaluate(load_torchscript(path), g, True, True)
+    for key in ("energy", "forces", "virial"):
+        np.testing.assert_allclose(out[key].detach(), ref[key].detach(), rtol=0, atol=1e-12)
 
 
 def test_header_fields(saved):

@@ -1,0 +1,60 @@
+// compute() of the host pair styles `gaunt` and `gaunt/torch` (declared in pair_gaunt.h): the
+// same LAMMPS glue for every engine on Kokkos' host space. LAMMPS's host arrays are wrapped
+// in unmanaged views, the skeleton (gaunt_pair_core.h) builds the graph, runs `core`'s engine
+// and tallies the results; newton off reverse-communicates ghost forces and virials.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "atom.h"
+#include "force.h"
+#include "gaunt_pair_core.h"
+#include "neigh_list.h"
+#include "pair_gaunt.h"
+
+namespace LAMMPS_NS {
+
+template <class Core>
+void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
+  static_assert(
+      Kokkos::SpaceAccessibility<typename Core::memory_space, Kokkos::HostSpace>::accessible,
+      "compute_host needs a core on a host execution space");
+  ev_init(eflag, vflag);
+
+  const int nlocal = atom->nlocal;
+  const int nall = nlocal + atom->nghost;
+  const bool newton = force->newton_pair != 0;
+
+  using Unmanaged = Kokkos::MemoryTraits<Kokkos::Unmanaged>;
+  using HostMem = Kokkos::HostSpace;
+  const Kokkos::View<const double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> x(
+      nall > 0 ? atom->x[0] : nullptr, nall);
+  const Kokkos::View<const int*, HostMem, Unmanaged> type(atom->type, nall);
+  const Kokkos::View<const int*, HostMem, Unmanaged> ilist(list->ilist, list->inum);
+  gaunt_lammps::HostNeighbors neighbors{list->numneigh, list->firstneigh};
+
+  typename Core::Request request;
+  request.per_atom_energy = eflag_atom != 0;
+  request.per_atom_virial = vflag_atom != 0;
+  const auto& result = core.compute(x, type, ilist, list->inum, neighbors, nlocal, nall, request);
+  check_min_distance(result.min_distance);
+
+  const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
+      nall > 0 ? atom->f[0] : nullptr, nall);
+  const Kokkos::View<double*, HostMem, Unmanaged> e(eatom, eflag_atom ? nall : 0);
+  const Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged> v(
+      vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
+  core.tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, e, vflag_atom != 0, v);
+  if (!newton) {
+    core.ghost_values_to_host(result, nlocal, nall, vflag_atom != 0, ghost_values_);
+    reverse_communicate_ghost_values(vflag_atom != 0);
+    core.tally_owned(ghost_values_, nlocal, f, vflag_atom != 0, v);
+  }
+  typename Core::execution_space().fence("gaunt::Pair::compute");
+
+  if (eflag_global) eng_vdwl += result.energy;
+  if (vflag_global)
+    for (int c = 0; c < 6; ++c) virial[c] += result.virial[c];
+}
+
+}  // namespace LAMMPS_NS
