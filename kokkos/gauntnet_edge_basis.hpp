@@ -14,6 +14,7 @@
 
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
+#include "gauntnet_radial.hpp"
 
 namespace gaunt {
 
@@ -74,67 +75,12 @@ struct EdgeBasisAdj {
   std::size_t bytes() const { return (radial.span() + sh.span() + vector.span()) * sizeof(double); }
 };
 
-KOKKOS_INLINE_FUNCTION double silu(double x) { return x / (1.0 + Kokkos::exp(-x)); }
-// d silu / dx = σ(x) (1 + x (1 − σ(x))), σ the logistic function.
-KOKKOS_INLINE_FUNCTION double silu_deriv(double x) {
-  const double sig = 1.0 / (1.0 + Kokkos::exp(-x));
-  return sig * (1.0 + x * (1.0 - sig));
-}
-
-// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c).
-template <class Params>
-KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
-  double z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
-  const double inv_rc = 1.0 / p.cutoff;
-  const double d = r * inv_rc;
-  double d_pm1 = 1.0;
-  for (int t = 1; t < p.envelope_p; ++t) d_pm1 *= d;
-  const double d_p = d_pm1 * d;
-  const double u = 1.0 + d_p * (p.envelope_c0 + d * (p.envelope_c1 + d * p.envelope_c2));
-  const double du = inv_rc * d_pm1 *
-                    (p.envelope_p * p.envelope_c0 + d * ((p.envelope_p + 1) * p.envelope_c1 +
-                                                         d * (p.envelope_p + 2) * p.envelope_c2));
-  const double pref = Kokkos::sqrt(2.0 * inv_rc);
-  const double inv_r = 1.0 / r;
-  const double pi = Kokkos::numbers::pi;
-  for (int n = 1; n <= p.num_bessel; ++n) {
-    const double w = n * pi * inv_rc;
-    const double s = Kokkos::sin(w * r), c = Kokkos::cos(w * r);
-    const double b = pref * s * inv_r;
-    const double db = pref * (w * c * inv_r - s * inv_r * inv_r);
-    z[n - 1] = b * u;
-    dz[n - 1] = db * u + b * du;
-  }
-  for (int t = 0; t < p.n_layers; ++t) {
-    const int n_in = p.width[t], n_out = p.width[t + 1];
-    const double* W = p.radial_weights.data() + p.layer_offset[t];
-    const bool last = t == p.n_layers - 1;
-    double* out = last ? R : a;
-    double* dout = last ? dR : da;
-    for (int o = 0; o < n_out; ++o) {
-      out[o] = 0.0;
-      dout[o] = 0.0;
-    }
-    for (int i = 0; i < n_in; ++i) {
-      const double zi = z[i], dzi = dz[i];
-      for (int o = 0; o < n_out; ++o) {
-        out[o] += zi * W[i * n_out + o];
-        dout[o] += dzi * W[i * n_out + o];
-      }
-    }
-    if (!last) {
-      for (int o = 0; o < n_out; ++o) {
-        z[o] = silu(a[o]);
-        dz[o] = silu_deriv(a[o]) * da[o];
-      }
-    }
-  }
-}
-
-// Fills `basis` for the edges of `chunk`; returns the smallest r over edges with both species
-// ≥ 0 and r < r_c (+∞ when there is none).
+// Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
+// from the radial MLP otherwise; returns the smallest r over edges with both species ≥ 0 and
+// r < r_c (+∞ when there is none).
 template <class ExecutionSpace, class MemorySpace>
 double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                          const RadialTable<MemorySpace>& table,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis) {
   const auto offsets = graph.offsets;
@@ -170,7 +116,10 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
         b.species_j(e) = active ? sj : -1;
         if (active) {
-          radial_functions(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          if (table.covers(r))
+            table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          else
+            radial_functions(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
           for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;

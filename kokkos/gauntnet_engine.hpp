@@ -29,6 +29,7 @@
 #include "gauntnet_mixing.hpp"
 #include "gauntnet_parameters.hpp"
 #include "gauntnet_product_basis.hpp"
+#include "gauntnet_radial.hpp"
 #include "gauntnet_readout.hpp"
 #include "gauntnet_tuning.hpp"
 #include "model_file.hpp"
@@ -79,6 +80,12 @@ class GauntNetEngine {
   const GauntNetParameters<memory_space>& parameters() const { return params_; }
   const Result& result() const { return result_; }
 
+  // Radial functions from cubic Hermite splines on n_intervals uniform intervals of
+  // [min_safe_distance() / 2, r_c] (gauntnet_radial.hpp) instead of the radial MLP; 0 (the
+  // default) evaluates the MLP exactly.
+  void set_radial_table(int n_intervals);
+  int radial_table_intervals() const { return radial_table_.n_intervals; }
+
   // Local atoms per chunk (default GauntNetTuning<ExecutionSpace>::chunk_atoms; ≥ 1).
   void set_chunk_atoms(int n);
   int chunk_atoms() const { return chunk_atoms_; }
@@ -91,6 +98,7 @@ class GauntNetEngine {
 
   ExecutionSpace space_;
   GauntNetParameters<memory_space> params_;
+  RadialTable<memory_space> radial_table_;
   std::vector<std::string> elements_;
   std::vector<int> atomic_numbers_;
   int chunk_atoms_ = GauntNetTuning<ExecutionSpace>::chunk_atoms;
@@ -119,6 +127,14 @@ void GauntNetEngine<ExecutionSpace>::set_chunk_atoms(int n) {
     throw std::invalid_argument("GauntNetEngine: chunk_atoms must be ≥ 1, got " +
                                 std::to_string(n));
   chunk_atoms_ = n;
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::set_radial_table(int n_intervals) {
+  if (n_intervals < 0)
+    throw std::invalid_argument("GauntNetEngine: radial table intervals must be ≥ 0, got " +
+                                std::to_string(n_intervals));
+  radial_table_ = make_radial_table(space_, params_, n_intervals, 0.5 * min_safe_distance());
 }
 
 template <class ExecutionSpace>
@@ -198,8 +214,8 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     chunk.n_edges = offsets_host(first + chunk.n_atoms) - chunk.edge_begin;
     reserve_chunk(chunk.n_atoms, chunk.n_edges);
 
-    min_distance =
-        std::min(min_distance, forward_edge_basis(space_, params_, graph, chunk, edge_basis_));
+    min_distance = std::min(min_distance, forward_edge_basis(space_, params_, radial_table_, graph,
+                                                             chunk, edge_basis_));
     forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
     forward_mixing(space_, params_, chunk, A_, A_mixed_);
     forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_);
@@ -231,7 +247,8 @@ std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
   std::size_t bytes =
       (p.radial_weights.span() + p.embedding.span() + p.mixing.span() + p.factor_weights.span() +
        p.readout_linear.span() + p.readout_weight.span() + p.readout_bias.span() +
-       p.readout_out.span() + p.e0s.span() + p.grid_sh.span() + p.grid_weight.span()) *
+       p.readout_out.span() + p.e0s.span() + p.grid_sh.span() + p.grid_weight.span() +
+       radial_table_.value.span() + radial_table_.slope.span()) *
       sizeof(double);
   bytes += edge_basis_.bytes() + edge_basis_adj_.bytes();
   bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +

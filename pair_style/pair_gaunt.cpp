@@ -64,11 +64,24 @@ void PairGaunt::allocate() {
     for (int j = 0; j < n; ++j) setflag[i][j] = 0;
 }
 
-void PairGaunt::settings(int narg, char** /*arg*/) {
-  if (narg != 0)
-    error->all(FLERR, "Illegal pair_style {} command: it takes no arguments (got {})",
-               force->pair_style, narg);
+void PairGaunt::settings(int narg, char** arg) {
   check_units("pair_style");
+  radial_table_intervals_ = 0;
+  for (int iarg = 0; iarg < narg; iarg += 2) {
+    if (std::strcmp(arg[iarg], "radial_table") != 0)
+      error->all(FLERR, "Unknown pair_style {} keyword: {} (expected: radial_table N)",
+                 force->pair_style, arg[iarg]);
+    if (!has_radial_table())
+      error->all(FLERR, "pair_style {} has no radial_table: it evaluates the TorchScript model",
+                 force->pair_style);
+    if (iarg + 1 >= narg)
+      error->all(FLERR, "pair_style {} radial_table needs a number of intervals",
+                 force->pair_style);
+    radial_table_intervals_ = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+    if (radial_table_intervals_ < 0)
+      error->all(FLERR, "pair_style {} radial_table N needs N >= 0 (0: no table), got {}",
+                 force->pair_style, radial_table_intervals_);
+  }
 }
 
 void PairGaunt::check_units(const char* where) {
@@ -180,6 +193,7 @@ void PairGaunt::ensure_kokkos_initialized() {
 void PairGaunt::create_engine(const gaunt::ModelFile& model) {
   ensure_kokkos_initialized();
   host_ = std::make_unique<HostCore>(model);
+  host_->core.engine().set_radial_table(radial_table_intervals_);
   host_->core.set_type_map(type_to_species_);
   min_safe_distance_ = host_->core.engine().min_safe_distance();
 }

@@ -2,8 +2,12 @@
 // Kokkos' host execution space. Registered by the plugin (gauntplugin.cpp), not by a style
 // header, so there is no PairStyle() line here.
 //
-//   pair_style  gaunt
+//   pair_style  gaunt [radial_table N]
 //   pair_coeff  * * FILE.gaunt.pt El1 El2 ... ElN     (one element or NULL per atom type)
+//
+// radial_table N: the radial functions as cubic Hermite splines on N intervals of r instead of
+// the radial MLP (kokkos/gauntnet_radial.hpp; faster, error bounded by h⁴/384 max|R⁗|);
+// N = 0, the default, evaluates the MLP exactly.
 //
 // Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
 // (this style reverse-communicates them itself); per-atom energy and virial.
@@ -43,6 +47,7 @@ class PairGaunt : public Pair {
   std::vector<int> type_to_species_;  // [ntypes + 1], -1 = NULL
   double cutoff_ = 0;
   double min_safe_distance_ = 0;
+  int radial_table_intervals_ = 0;  // pair_style keyword radial_table N (0: exact MLP)
   // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
   std::vector<double> ghost_values_;
   int ghost_comm_size_ = 0;
@@ -50,6 +55,8 @@ class PairGaunt : public Pair {
   virtual void allocate();
   // Builds the engine for the style's execution space from a validated model file.
   virtual void create_engine(const gaunt::ModelFile& model);
+  // Whether the style's engine can tabulate its radial functions (pair_style keyword).
+  virtual bool has_radial_table() const { return true; }
   // Stops with a clear error when units are not metal.
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.

@@ -5,7 +5,8 @@
 // - Σ per-atom energy = E, Σ per-atom virial = W; chunking does not change results;
 // - rotation invariance of E and equivariance of the forces;
 // - atoms of species −1 are ignored; an atom without neighbours gets E0 + σ·readout(0) + μ
-//   (readout(0) = Σ_h o_h silu(β_h), computed here from the raw weights).
+//   (readout(0) = Σ_h o_h silu(β_h), computed here from the raw weights);
+// - tabulated radial functions: within the Hermite error bound, fourth order, forces = −∇E.
 // Periodic fixtures: every edge with a nonzero image shift gets its own ghost atom at
 // x_j + shift·cell; ghost forces and per-atom virials are folded back to their owner here, as
 // LAMMPS's reverse communication does.
@@ -382,6 +383,104 @@ TYPED_TEST(GauntNetEngineTest, ReportsClosestPair) {
   EXPECT_NEAR(out.min_distance, 0.05, 1e-15);
   for (const auto& f : out.forces)
     for (double x : f) EXPECT_TRUE(std::isfinite(x));
+}
+
+// Tabulated radial functions (gauntnet_radial.hpp). The bound is the cubic Hermite
+// interpolation error, |R - R_h| ≤ h⁴/384 M4 and |R' - R'_h| ≤ √3 h³/216 M4 with M4 = max|R⁗|,
+// where M4 comes from finite differences of the exact radial MLP (not from the table).
+// Models: the tiny fixture model and the shipped aspirin model (K = 32, L = 3, r_c = 5 Å).
+TEST(RadialTable, WithinHermiteBoundAndFourthOrder) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  const std::string aspirin =
+      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+  for (const std::string& path : {kTiny, aspirin}) {
+    const auto model = gaunt::read_model_file(path);
+    const auto p = gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(model);
+    const int Q = (p.lmax + 1) * p.channels;
+    const double r_lo = 0.05;
+    const auto n_q = static_cast<std::size_t>(Q);
+    std::vector<double> R(n_q), dR(n_q), Rt(n_q), dRt(n_q);
+    // M4 by the 5-point fourth difference (step 0.01 Å) on a 0.002 Å grid of [r_lo + 0.02, r_c).
+    double M4 = 0, R_max = 0;
+    const double d = 0.01;
+    std::vector<std::vector<double>> f(5, std::vector<double>(n_q));
+    for (double r = r_lo + 2 * d; r + 2 * d < p.cutoff; r += 0.002) {
+      for (int s = 0; s < 5; ++s)
+        gaunt::radial_functions(p, r + (s - 2) * d, f[s].data(), dR.data());
+      for (int q = 0; q < Q; ++q) {
+        const auto u = std::size_t(q);
+        const double d4 =
+            (f[0][u] - 4 * f[1][u] + 6 * f[2][u] - 4 * f[3][u] + f[4][u]) / (d * d * d * d);
+        M4 = std::max(M4, std::abs(d4));
+        R_max = std::max(R_max, std::abs(f[2][u]));
+      }
+    }
+    double previous = 0;
+    for (const int n : {125, 250, 500, 1000}) {
+      const auto table = gaunt::make_radial_table(Host(), p, n, r_lo);
+      const double h = table.h;
+      double err = 0, derr = 0;
+      std::mt19937_64 rng(11);
+      std::uniform_real_distribution<double> uniform(r_lo, p.cutoff);
+      for (int sample = 0; sample < 4000; ++sample) {
+        const double r = uniform(rng);
+        gaunt::radial_functions(p, r, R.data(), dR.data());
+        table.evaluate(r, Rt.data(), dRt.data());
+        for (std::size_t q = 0; q < std::size_t(Q); ++q) {
+          err = std::max(err, std::abs(Rt[q] - R[q]));
+          derr = std::max(derr, std::abs(dRt[q] - dR[q]));
+        }
+      }
+      const double bound = h * h * h * h / 384 * M4, dbound = std::sqrt(3.0) * h * h * h / 216 * M4;
+      std::printf(
+          "  %s N = %4d h = %.4f Å: max|ΔR| %.2e (bound %.2e), max|ΔR'| %.2e (bound %.2e), "
+          "max|R| %.2e\n",
+          path.substr(path.rfind('/') + 1).c_str(), n, h, err, bound, derr, dbound, R_max);
+      EXPECT_LE(err, 1.05 * bound + 1e-14 * R_max) << path << " N = " << n;
+      EXPECT_LE(derr, 1.05 * dbound + 1e-12 * R_max) << path << " N = " << n;
+      // Fourth order: halving h divides the error by ~16 (while above round-off).
+      if (previous > 0 && err > 1e-12 * R_max) {
+        EXPECT_GT(previous / err, 10.0) << path << " N = " << n;
+      }
+      previous = err;
+    }
+  }
+}
+
+// The engine with a table: forces and virial are the exact gradient of the tabulated energy
+// (finite differences), and the energy and forces stay close to the exact MLP's.
+TYPED_TEST(GauntNetEngineTest, RadialTableForcesAreGradientAndCloseToExact) {
+  typename TestFixture::Engine exact(tiny_model()), tabulated(tiny_model());
+  tabulated.set_radial_table(1000);
+  EXPECT_EQ(tabulated.radial_table_intervals(), 1000);
+  EXPECT_THROW(tabulated.set_radial_table(-1), std::invalid_argument);
+  for (const auto& s : reference().at("structures")) {
+    const std::string name = s.at("name").get<std::string>();
+    const HostGraph g = fixture_graph(s);
+    const Outputs a = TestFixture::run(exact, g), b = TestFixture::run(tabulated, g);
+    EXPECT_NEAR(b.energy, a.energy, 1e-9 * std::abs(a.energy)) << name;
+    // Relative to max(|F|, 0.01 eV/Å): the near_cutoff forces are ~1e-13 eV/Å, where the
+    // table's absolute error (~1e-10 eV/Å) is what counts.
+    expect_close(flatten(b.forces), flatten(a.forces), 1e-7, name + " forces, table vs exact",
+                 1e-2);
+  }
+  const HostGraph g = fixture_graph(reference().at("structures").at(0));
+  const Outputs out = TestFixture::run(tabulated, g);
+  const double h = 1e-5;
+  double max_err = 0, max_f = 0;
+  for (int i = 0; i < g.n_local; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      HostGraph plus = g, minus = g;
+      plus.positions[std::size_t(i)][std::size_t(c)] += h;
+      minus.positions[std::size_t(i)][std::size_t(c)] -= h;
+      const double fd =
+          -(TestFixture::run(tabulated, plus).energy - TestFixture::run(tabulated, minus).energy) /
+          (2 * h);
+      max_err = std::max(max_err, std::abs(fd - out.forces[std::size_t(i)][std::size_t(c)]));
+      max_f = std::max(max_f, std::abs(fd));
+    }
+  }
+  EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
 }
 
 }  // namespace

@@ -4,7 +4,9 @@ Each number of the reference must be reproduced to within one unit of its last p
 (the rounding of the last digit may differ when the summation order differs, as it does between
 LAMMPS's serial g++ build and Kokkos OpenMP threads).
 
-usage: compare_thermo.py RUN_LOG REFERENCE_LOG COLUMN [COLUMN ...]
+usage: compare_thermo.py [--prefix] RUN_LOG REFERENCE_LOG COLUMN [COLUMN ...]
+  --prefix: the run may be shorter than the reference; its rows are compared with the first
+            rows of the reference (a short run of a long example).
 """
 
 import decimal
@@ -34,9 +36,14 @@ def last_digit_unit(printed: str) -> decimal.Decimal:
 
 
 def main() -> int:
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    prefix = args[:1] == ["--prefix"]
+    args = args[1:] if prefix else args
+    if len(args) < 3:
         raise SystemExit(__doc__)
-    run, ref, columns = thermo_table(sys.argv[1]), thermo_table(sys.argv[2]), sys.argv[3:]
+    run, ref, columns = thermo_table(args[0]), thermo_table(args[1]), args[2:]
+    if prefix and 2 <= len(run) <= len(ref):
+        ref = ref[: len(run)]
     if len(run) != len(ref):
         print(f"FAIL: {len(run)} thermo rows, reference has {len(ref)}")
         return 1

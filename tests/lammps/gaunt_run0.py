@@ -11,7 +11,7 @@ with the fixture, all to 1e-10 relative (max-norm over the array, DESIGN.md §7.
 Usage:
     gaunt_run0.py fixture --lmp LMP --plugin gauntplugin.so --reference JSON --structure NAME
                           --style gaunt|gaunt/kk|gaunt/kk/host|gaunt/torch --workdir DIR
-                          [--newton on|off] [--neigh half|full] [--plugin-path]
+                          [--newton on|off] [--neigh half|full] [--plugin-path] [--gpu]
     gaunt_run0.py error --lmp LMP --plugin gauntplugin.so --reference JSON --case CASE
                         --workdir DIR [--style ...]
 """
@@ -128,6 +128,7 @@ def run_lmp(
     neigh: str,
     newton: str = "on",
     plugin_path: str = "",
+    gpu: bool = False,
 ) -> subprocess.CompletedProcess:
     (workdir / "in.run0").write_text(script)
     cmd = [lmp, "-in", "in.run0", "-log", "log.lammps"]
@@ -136,8 +137,7 @@ def run_lmp(
         cmd += [
             "-k",
             "on",
-            "t",
-            "2",
+            *(["g", "1"] if gpu else ["t", "2"]),
             "-sf",
             "kk",
             "-pk",
@@ -192,7 +192,9 @@ def check_fixture(args: argparse.Namespace) -> int:
         load_plugin=not args.plugin_path,
     )
     plugin_dir = str(pathlib.Path(args.plugin).parent) if args.plugin_path else ""
-    proc = run_lmp(args.lmp, workdir, script, args.style, args.neigh, args.newton, plugin_dir)
+    proc = run_lmp(
+        args.lmp, workdir, script, args.style, args.neigh, args.newton, plugin_dir, args.gpu
+    )
     if proc.returncode != 0:
         print(proc.stdout[-4000:], proc.stderr[-4000:])
         print(f"FAIL: lmp exited with {proc.returncode}")
@@ -333,6 +335,9 @@ def main(argv: List[str]) -> int:
         "--plugin-path",
         action="store_true",
         help="load the plugin through LAMMPS_PLUGIN_PATH, not `plugin load`",
+    )
+    fixture.add_argument(
+        "--gpu", action="store_true", help="Kokkos on one GPU (-k on g 1) instead of 2 threads"
     )
     sub.choices["error"].add_argument("--case", required=True, choices=sorted(ERROR_CASES))
     args = parser.parse_args(argv)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the CUDA variant here (no GPU needed: nvcc compiles and links) and packs what a GPU node
+# needs into one folder, gpu_bundle/ at the repository root (ignored by git, ~30 MiB):
+#   lmp, liblammps.so.0, gauntplugin.so (Kokkos CUDA + OpenMP, HOPPER90 unless GAUNT_CUDA_ARCH),
+#   the shared libraries they need beyond glibc/libstdc++ (OpenMPI, FFTW, libzip, OpenSSL, ...),
+#   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models.
+# Then, on the GPU node, from the repository root:  bash examples/gpu/run_on_gpu.sh gpu_bundle OUT
+# usage: bash examples/gpu/make_bundle.sh [BUILD_DIR]      (default: build-cuda)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+build="${1:-$root/build-cuda}"
+bash cmake/install_packages.sh
+cmake --preset cuda -B "$build"
+cmake --build "$build" -j "${GAUNT_JOBS:-$(nproc)}"
+
+bundle="$root/gpu_bundle"
+rm -rf "$bundle" && mkdir -p "$bundle/lib"
+cp -L "$build/lmp" "$bundle/"
+cp -L "$build/liblammps.so.0" "$bundle/lib/"
+cp -L "$build/plugins/gauntplugin.so" "$bundle/"
+# Libraries the node provides: glibc, the C++ runtime, the driver, and the CUDA runtime and cuFFT
+# (CUDA 13; run_on_gpu.sh finds them in the node's CUDA toolkit or its Python nvidia-* wheels).
+system='^(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|ld-linux-x86-64|libcuda|libcudart|libcufft)\.so'
+for binary in "$bundle/lmp" "$bundle/lib/liblammps.so.0" "$bundle/gauntplugin.so"; do
+  ldd "$binary" | awk '/=> \//{print $1, $3}' | while read -r name path; do
+    [[ "$name" =~ $system ]] || cp -Ln "$path" "$bundle/lib/$name"
+  done
+done
+# OpenMPI loads its components (and PMIx's) with dlopen; a singleton run needs them.
+for dir in openmpi/lib/openmpi3 pmix2/lib/pmix; do
+  src="/usr/lib/x86_64-linux-gnu/$dir"
+  [[ -d "$src" ]] && mkdir -p "$bundle/$(basename "$dir")" && cp -L "$src"/*.so "$bundle/$(basename "$dir")/"
+done
+for so in "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so; do
+  ldd "$so" | awk '/=> \//{print $1, $3}' | while read -r name path; do
+    [[ "$name" =~ $system ]] || cp -Ln "$path" "$bundle/lib/$name"
+  done
+done
+cp /usr/share/openmpi/openmpi-mca-params.conf "$bundle/" 2>/dev/null || true
+echo "gpu_bundle: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"

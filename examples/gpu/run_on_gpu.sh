@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# One-shot GPU check (<= 8 min on an H100/H200): run from the repository root of a copy that holds
+# gpu_bundle/ (made here by examples/gpu/make_bundle.sh) on a node with an NVIDIA GPU.
+#   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
+#   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
+#   3. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
+#      the shipped Si model, and the peak GPU memory of each run (nvidia-smi).
+# Everything it prints is also written to OUT (gpu_check.log, gpu_throughput.csv).
+# usage: bash examples/gpu/run_on_gpu.sh BUNDLE OUT
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+bundle="$(cd "${1:?usage: run_on_gpu.sh BUNDLE OUT}" && pwd)"
+out="$(mkdir -p "${2:?usage: run_on_gpu.sh BUNDLE OUT}" && cd "$2" && pwd)"
+log="$out/gpu_check.log"
+exec > >(tee "$log") 2>&1
+
+# The CUDA runtime and cuFFT of the node: its toolkit, or the nvidia-* wheels of its Python.
+cuda_libs=""
+for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib; do
+  [[ -e "$dir/libcudart.so.13" ]] && cuda_libs="$cuda_libs:$dir"
+done
+wheels="$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/*/lib/libcu*.so*")})))' 2>/dev/null)"
+export LD_LIBRARY_PATH="$bundle/lib${cuda_libs}${wheels:+:$wheels}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# A singleton MPI run with the bundled OpenMPI: its components, no orted.
+export OMPI_MCA_mca_base_component_path="$bundle/openmpi3"
+export PMIX_MCA_mca_base_component_path="$bundle/pmix"
+export OMPI_MCA_ess_singleton_isolated=1 OMPI_MCA_plm=isolated OMPI_MCA_btl=self,vader
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_PROC_BIND=false
+lmp="$bundle/lmp"
+plugin="$bundle/gauntplugin.so"
+kk=(-k on g 1 -sf kk -pk kokkos newton on neigh half)
+status=0
+
+echo "== $(date -u '+%F %T') $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
+ldd "$lmp" "$plugin" | grep "not found" && { echo "FAIL: libraries missing"; exit 1; }
+
+echo "== 1. PyTorch fixtures, gaunt/kk on the GPU, run 0"
+for structure in molecule periodic_orthorhombic periodic_triclinic isolated_atom near_cutoff; do
+  python3 "$root/tests/lammps/gaunt_run0.py" fixture --gpu --style gaunt/kk --structure "$structure" \
+    --lmp "$lmp" --plugin "$plugin" --reference "$root/tests/reference/model/tiny_reference.json" \
+    --workdir "/tmp/gaunt_gpu/run0/$structure" || status=1
+done
+
+echo "== 2. short NVE runs on the GPU"
+export LAMMPS_PLUGIN_PATH="$bundle"
+for example in aspirin_md si_crystal; do
+  work="/tmp/gaunt_gpu/$example" && mkdir -p "$work" && cp "$root/examples/$example"/* "$work/"
+  (cd "$work" && "$lmp" "${kk[@]}" -in in.nve -var steps 200 \
+      -var model "$root/examples/models/$([[ $example == si_crystal ]] && echo si/si || echo aspirin/aspirin).gaunt.pt" \
+      -log log.lammps > stdout.txt) || { status=1; tail -20 "$work/stdout.txt"; }
+  grep -A3 "^ *Step" "$work/log.lammps" | head -4; grep -B1 "^Loop time" "$work/log.lammps"
+  cp "$work/log.lammps" "$out/log.$example.lammps"
+done
+
+echo "== 3. throughput, Si crystal, gaunt/kk on the GPU (float64)"
+echo "atoms,cells,steps,atom_steps_per_s,us_per_atom_step,peak_gpu_mib" > "$out/gpu_throughput.csv"
+for cells in 5 10 16 25 40 50; do
+  steps=$(( cells <= 16 ? 100 : 20 ))
+  work="/tmp/gaunt_gpu/bench_$cells" && mkdir -p "$work"
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$work/mem.txt" &
+  smi=$!
+  (cd "$work" && timeout 120 "$lmp" "${kk[@]}" -in "$root/examples/si_crystal/in.nve" \
+     -var cells "$cells" -var steps "$steps" -var thermo_every "$steps" \
+     -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1)
+  rc=$?
+  kill "$smi" 2>/dev/null
+  peak=$(sort -n "$work/mem.txt" | tail -1)
+  perf=$(awk '/^Performance:/{for (i = 1; i < NF; i++) if ($(i+1) ~ /^atom-step\/s/) print $i}' "$work/log.lammps" | tail -1)
+  atoms=$(awk '/^Loop time/{print $(NF-1)}' "$work/log.lammps" | tail -1)
+  if [[ $rc -ne 0 || -z "$perf" ]]; then
+    echo "cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; break
+  fi
+  us=$(awk -v p="$perf" 'BEGIN{printf "%.4g", 1e6 / p}')
+  echo "$atoms,$cells,$steps,$perf,$us,$peak" | tee -a "$out/gpu_throughput.csv"
+done
+echo "== done, status $status"
+exit $status

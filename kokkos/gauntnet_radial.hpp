@@ -1,0 +1,138 @@
+// The radial functions R_{k,l}(r) of GauntNet v1 (DESIGN.md §4, MODEL_FILE.md §5) and their
+// derivative, two ways:
+//   radial_functions  the radial MLP on the Bessel basis times the envelope, exactly as the model
+//                     file defines it (forward-mode tangent for dR/dr);
+//   RadialTable       cubic Hermite splines of R on a uniform grid of r (an optional speed-up,
+//                     DESIGN.md §8): knots r_n = r_lo + n h, n = 0..N, hold the exact R and dR/dr.
+// On [r_n, r_n+1] with s = (r - r_n) / h the spline is
+//   R(r) = h00(s) R_n + h h10(s) R'_n + h01(s) R_n+1 + h h11(s) R'_n+1,
+//   h00 = (1 + 2s)(1 - s)², h10 = s (1 - s)², h01 = s² (3 - 2s), h11 = s² (s - 1),
+// and the engine uses the derivative of this cubic as dR/dr, so forces remain the exact gradient
+// of the (tabulated) energy and NVE stays conservative. Interpolation error (Hermite):
+//   |R - R_spline| ≤ h⁴/384 max|R⁗|,   |R' - R'_spline| ≤ √3 h³/216 max|R⁗|.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+#include <numbers>
+#include <string>
+
+#include "gauntnet_parameters.hpp"
+
+namespace gaunt {
+
+KOKKOS_INLINE_FUNCTION double silu(double x) { return x / (1.0 + Kokkos::exp(-x)); }
+// d silu / dx = σ(x) (1 + x (1 − σ(x))), σ the logistic function.
+KOKKOS_INLINE_FUNCTION double silu_deriv(double x) {
+  const double sig = 1.0 / (1.0 + Kokkos::exp(-x));
+  return sig * (1.0 + x * (1.0 - sig));
+}
+
+// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c).
+template <class Params>
+KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
+  double z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
+  const double inv_rc = 1.0 / p.cutoff;
+  const double d = r * inv_rc;
+  double d_pm1 = 1.0;
+  for (int t = 1; t < p.envelope_p; ++t) d_pm1 *= d;
+  const double d_p = d_pm1 * d;
+  const double u = 1.0 + d_p * (p.envelope_c0 + d * (p.envelope_c1 + d * p.envelope_c2));
+  const double du = inv_rc * d_pm1 *
+                    (p.envelope_p * p.envelope_c0 + d * ((p.envelope_p + 1) * p.envelope_c1 +
+                                                         d * (p.envelope_p + 2) * p.envelope_c2));
+  const double pref = Kokkos::sqrt(2.0 * inv_rc);
+  const double inv_r = 1.0 / r;
+  const double pi = Kokkos::numbers::pi;
+  for (int n = 1; n <= p.num_bessel; ++n) {
+    const double w = n * pi * inv_rc;
+    const double s = Kokkos::sin(w * r), c = Kokkos::cos(w * r);
+    const double b = pref * s * inv_r;
+    const double db = pref * (w * c * inv_r - s * inv_r * inv_r);
+    z[n - 1] = b * u;
+    dz[n - 1] = db * u + b * du;
+  }
+  for (int t = 0; t < p.n_layers; ++t) {
+    const int n_in = p.width[t], n_out = p.width[t + 1];
+    const double* W = p.radial_weights.data() + p.layer_offset[t];
+    const bool last = t == p.n_layers - 1;
+    double* out = last ? R : a;
+    double* dout = last ? dR : da;
+    for (int o = 0; o < n_out; ++o) {
+      out[o] = 0.0;
+      dout[o] = 0.0;
+    }
+    for (int i = 0; i < n_in; ++i) {
+      const double zi = z[i], dzi = dz[i];
+      for (int o = 0; o < n_out; ++o) {
+        out[o] += zi * W[i * n_out + o];
+        dout[o] += dzi * W[i * n_out + o];
+      }
+    }
+    if (!last) {
+      for (int o = 0; o < n_out; ++o) {
+        z[o] = silu(a[o]);
+        dz[o] = silu_deriv(a[o]) * da[o];
+      }
+    }
+  }
+}
+
+// R and dR/dr of all (L+1)K outputs as cubic Hermite splines on [r_lo, r_c].
+template <class MemorySpace>
+struct RadialTable {
+  Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace> value;  // [N+1][(L+1)K]  R(r_n)
+  Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace> slope;  // [N+1][(L+1)K]  dR/dr(r_n)
+  int n_intervals = 0;  // N; 0: no table (the engine evaluates the MLP)
+  int n_radial = 0;
+  double r_lo = 0, h = 0, inv_h = 0;
+
+  KOKKOS_INLINE_FUNCTION bool covers(double r) const { return n_intervals > 0 && r >= r_lo; }
+
+  // R[q], dR[q] at r_lo ≤ r (r ≤ r_c: the last interval is used up to r_c and slightly beyond).
+  KOKKOS_INLINE_FUNCTION void evaluate(double r, double* R, double* dR) const {
+    const double t = (r - r_lo) * inv_h;
+    const int n = t < n_intervals ? int(t) : n_intervals - 1;
+    const double s = t - n, s2 = s * s, one_s = 1.0 - s;
+    const double h00 = (1.0 + 2.0 * s) * one_s * one_s, h10 = h * s * one_s * one_s;
+    const double h01 = s2 * (3.0 - 2.0 * s), h11 = h * s2 * (s - 1.0);
+    // d/dr = (1/h) d/ds
+    const double d00 = 6.0 * s * (s - 1.0) * inv_h, d10 = (3.0 * s2 - 4.0 * s + 1.0);
+    const double d01 = -d00, d11 = (3.0 * s2 - 2.0 * s);
+    const double* v0 = &value(n, 0);
+    const double* v1 = &value(n + 1, 0);
+    const double* m0 = &slope(n, 0);
+    const double* m1 = &slope(n + 1, 0);
+    for (int q = 0; q < n_radial; ++q) {
+      R[q] = h00 * v0[q] + h10 * m0[q] + h01 * v1[q] + h11 * m1[q];
+      dR[q] = d00 * v0[q] + d10 * m0[q] + d01 * v1[q] + d11 * m1[q];
+    }
+  }
+};
+
+// Tabulates the radial functions of `p` on N = n_intervals uniform intervals of [r_lo, r_c]
+// (knots evaluated by radial_functions on `space`). n_intervals = 0 gives an empty table.
+template <class ExecutionSpace, class MemorySpace>
+RadialTable<MemorySpace> make_radial_table(const ExecutionSpace& space,
+                                           const GauntNetParameters<MemorySpace>& p,
+                                           int n_intervals, double r_lo) {
+  RadialTable<MemorySpace> table;
+  if (n_intervals <= 0) return table;
+  table.n_intervals = n_intervals;
+  table.n_radial = (p.lmax + 1) * p.channels;
+  table.r_lo = r_lo;
+  table.h = (p.cutoff - r_lo) / n_intervals;
+  table.inv_h = 1.0 / table.h;
+  using View = decltype(table.value);
+  table.value = View("gaunt::RadialTable::value", n_intervals + 1, table.n_radial);
+  table.slope = View("gaunt::RadialTable::slope", n_intervals + 1, table.n_radial);
+  const auto t = table;
+  Kokkos::parallel_for(
+      "gaunt::RadialTable::knots", Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_intervals + 1),
+      KOKKOS_LAMBDA(const int n) {
+        radial_functions(p, t.r_lo + n * t.h, &t.value(n, 0), &t.slope(n, 0));
+      });
+  space.fence("gaunt::RadialTable: knots");
+  return table;
+}
+
+}  // namespace gaunt
