@@ -22,6 +22,57 @@ macro(gaunt_kokkos_options)
   endif()
 endmacro()
 
+# LAMMPS's unittest/ downloads googletest from GTEST_URL. Offline, it gets Debian's googletest
+# sources (package googletest, /usr/src/googletest) as a tarball made here, once per build tree.
+# The targets it builds (GTest::gtest, GTest::gmock) then also serve tests/cpp: one googletest in
+# the tree, the same release as Debian's libgtest-dev.
+function(gaunt_local_googletest)
+  set(source /usr/src/googletest)
+  if(NOT EXISTS ${source}/CMakeLists.txt)
+    message(FATAL_ERROR "pair_gaunt: ${source} is missing; install the Debian package googletest "
+                        "(cmake/install_packages.sh)")
+  endif()
+  set(dir ${CMAKE_BINARY_DIR}/gaunt_googletest)
+  set(tarball ${dir}/googletest-debian.tar.gz)
+  if(NOT EXISTS ${tarball})
+    file(REMOVE_RECURSE ${dir})
+    file(COPY ${source} DESTINATION ${dir})   # -> ${dir}/googletest, the name LAMMPS looks for
+    execute_process(COMMAND ${CMAKE_COMMAND} -E tar czf ${tarball} googletest
+                    WORKING_DIRECTORY ${dir} RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "pair_gaunt: cannot pack ${source} into ${tarball}")
+    endif()
+  endif()
+  file(SHA256 ${tarball} sha256)
+  set(GTEST_URL "file://${tarball}" CACHE STRING "googletest sources for LAMMPS's unittest/" FORCE)
+  set(GTEST_SHA256 ${sha256} CACHE STRING "sha256 of GTEST_URL" FORCE)
+endfunction()
+
+# Of LAMMPS's unit tests only test_pair_style is built by default (tests/lammps/force_styles
+# runs it), and CTest ignores all of LAMMPS's own tests (CTestCustom.cmake in the build tree).
+function(gaunt_only_test_pair_style)
+  set_property(DIRECTORY ${GAUNT_LAMMPS_TREE}/unittest PROPERTY EXCLUDE_FROM_ALL ON)
+  set_property(TARGET test_pair_style PROPERTY EXCLUDE_FROM_ALL OFF)
+  gaunt_directory_tests(${GAUNT_LAMMPS_TREE}/cmake lammps_tests)
+  set(text "# Written by cmake/GauntLAMMPS.cmake: LAMMPS's own tests are not run here.\n")
+  string(APPEND text "set(CTEST_CUSTOM_TESTS_IGNORE\n")
+  foreach(name IN LISTS lammps_tests)
+    string(APPEND text "  \"${name}\"\n")
+  endforeach()
+  file(WRITE ${CMAKE_BINARY_DIR}/CTestCustom.cmake "${text})\n")
+endfunction()
+
+# Every test registered in directory `dir` and its subdirectories.
+function(gaunt_directory_tests dir out)
+  get_property(tests DIRECTORY ${dir} PROPERTY TESTS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    gaunt_directory_tests(${subdir} subdir_tests)
+    list(APPEND tests ${subdir_tests})
+  endforeach()
+  set(${out} ${tests} PARENT_SCOPE)
+endfunction()
+
 macro(gaunt_add_lammps)
   gaunt_kokkos_options()
   if(GAUNT_WITH_LAMMPS)
@@ -31,7 +82,17 @@ macro(gaunt_add_lammps)
     set(PKG_KOKKOS ON CACHE BOOL "" FORCE)
     set(PKG_PLUGIN ON CACHE BOOL "" FORCE)
     set(PKG_ML-SNAP ON CACHE BOOL "" FORCE)
+    # LAMMPS's own unit-test tree, for its force-style harness test_pair_style (DESIGN.md §7.3).
+    if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
+      set(ENABLE_TESTING ON CACHE BOOL "" FORCE)
+      gaunt_local_googletest()
+    else()
+      set(ENABLE_TESTING OFF CACHE BOOL "" FORCE)
+    endif()
     add_subdirectory(${GAUNT_LAMMPS_TREE}/cmake ${CMAKE_BINARY_DIR}/lammps)
+    if(ENABLE_TESTING)
+      gaunt_only_test_pair_style()
+    endif()
   else()
     # The same Kokkos configuration LAMMPS's KOKKOS package uses, without LAMMPS.
     set(Kokkos_ENABLE_IMPL_VIEW_LEGACY ON CACHE BOOL "" FORCE)
