@@ -82,8 +82,9 @@ macro(gaunt_add_lammps)
     set(PKG_KOKKOS ON CACHE BOOL "" FORCE)
     set(PKG_PLUGIN ON CACHE BOOL "" FORCE)
     set(PKG_ML-SNAP ON CACHE BOOL "" FORCE)
-    # LAMMPS's own unit-test tree, for its force-style harness test_pair_style (DESIGN.md §7.3).
-    if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
+    # LAMMPS's own unit-test tree, for its force-style harness test_pair_style (DESIGN.md §7.3),
+    # in CPU builds (a CUDA build is checked on a GPU node through examples/gpu/).
+    if((BUILD_TESTING OR NOT DEFINED BUILD_TESTING) AND NOT GAUNT_CUDA)
       set(ENABLE_TESTING ON CACHE BOOL "" FORCE)
       gaunt_local_googletest()
     else()

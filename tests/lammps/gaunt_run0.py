@@ -29,6 +29,7 @@ import numpy as np
 
 NKTV2P_METAL = 1.6021765e6  # LAMMPS force->nktv2p for units metal (update.cpp)
 TOLERANCE = 1e-10
+TABLE_TOLERANCE = 1e-7  # with `radial_table 2000`: measured ~1e-9 (tiny model)
 # Arrays whose largest reference entry is below this (eV, eV/Å) are compared against it instead:
 # the near_cutoff fixture's forces are ~2e-13 eV/Å, set by the envelope u(d) ~ (1 - d)^3 at
 # d = 1 - 3e-5, where round-off of any evaluation order is ~1e-8 relative (1e-20 absolute).
@@ -181,12 +182,13 @@ def check_fixture(args: argparse.Namespace) -> int:
     structure, elements = load_structure(pathlib.Path(args.reference), args.structure)
     boundary = write_data(workdir / "structure.data", structure, elements)
     model = str(pathlib.Path(args.reference).parent / structure.get("model_file", "tiny.gaunt.pt"))
+    style = f"{args.style} radial_table {args.radial_table}" if args.radial_table else args.style
     script = input_script(
         args.plugin,
         "structure.data",
         boundary,
         model,
-        args.style,
+        style,
         " ".join(elements),
         newton=args.newton,
         load_plugin=not args.plugin_path,
@@ -231,8 +233,14 @@ def check_fixture(args: argparse.Namespace) -> int:
         "per_atom_virial": relative_error(per_atom_virial, ref_voigt),
     }
     failed = False
+    # Tabulated radial functions (pair_style keyword radial_table): the table's own error
+    # (Hermite bound, tests/cpp) instead of round-off.
+    tolerance = TABLE_TOLERANCE if args.radial_table else TOLERANCE
+    if args.radial_table and checks["forces"] < 1e-12:
+        print("FAIL: radial_table forces agree to round-off: the table was not used")
+        failed = True
     for name, err in checks.items():
-        ok = err <= TOLERANCE
+        ok = err <= (TOLERANCE if name == "sum_pe_atom" else tolerance)
         failed |= not ok
         print(
             f"{args.style} {args.structure} newton {args.newton}: {name} max rel err "
@@ -252,6 +260,9 @@ ERROR_CASES = {
     "too_few_elements": "Incorrect number of elements in pair_coeff",
     "overlapping_atoms": "closer than the minimum safe distance",
     "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
+    "unknown_keyword": "Unknown pair_style gaunt keyword: smooth (expected: radial_table N)",
+    "negative_radial_table": "radial_table N needs N >= 0 (0: no table), got -5",
+    "torch_radial_table": "has no radial_table: it evaluates the TorchScript model",
     # gaunt/torch only: a valid native part without the TorchScript module.
     "no_torchscript": "cannot load a TorchScript module from this file",
 }
@@ -293,8 +304,13 @@ def check_error(args: argparse.Namespace) -> int:
             for name in src.namelist():
                 if "/extra/gaunt/" in name:
                     dst.writestr(src.getinfo(name), src.read(name))
+    style = args.style + {
+        "unknown_keyword": " smooth 1",
+        "negative_radial_table": " radial_table -5",
+        "torch_radial_table": " radial_table 1000",
+    }.get(args.case, "")
     script = input_script(
-        args.plugin, "structure.data", boundary, str(model), args.style, coeff, units=units
+        args.plugin, "structure.data", boundary, str(model), style, coeff, units=units
     )
     proc = run_lmp(args.lmp, workdir, script, args.style, "half")
     expected = ERROR_CASES[args.case]
@@ -335,6 +351,9 @@ def main(argv: List[str]) -> int:
         "--plugin-path",
         action="store_true",
         help="load the plugin through LAMMPS_PLUGIN_PATH, not `plugin load`",
+    )
+    fixture.add_argument(
+        "--radial-table", type=int, default=0, help="pair_style keyword radial_table N"
     )
     fixture.add_argument(
         "--gpu", action="store_true", help="Kokkos on one GPU (-k on g 1) instead of 2 threads"
