@@ -5,12 +5,13 @@
 // Route: the exact sphere grid (Gauss-Legendre in cosθ × uniform φ, exact for degree ν_max L;
 // GauntNetParameters::grid_*). Per grid point x_p the factor values are
 //   S_l(x_p) = Σ_m Ã_{a,lm,k} Y_lm(x_p),   F^f(x_p) = Σ_l w^f_{s,l,k} S_l(x_p),
-// so each point costs O(M + F (L+1)). Reverse, with B̄^ν given:
+// so each point costs O(M + F (L+1)) per channel. Reverse, with B̄^ν given:
 //   F̄^f(x_p) = w_p B̄^ν Π_{ξ'≠ξ} F^{f(ν,ξ')}(x_p),   S̄_l = Σ_f w^f_{s,l,k} F̄^f,
 //   Ã̄_{a,lm,k} = Σ_p S̄_{l}(x_p) Y_lm(x_p).
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 
 #include "gauntnet_atomic_basis.hpp"
 
@@ -22,31 +23,53 @@ using AtomInvariants = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
 
 namespace detail {
 
-// Factor values F^f(x_p) of one (atom, channel) at grid point `point`.
-template <class Params, class Features>
-KOKKOS_INLINE_FUNCTION void factor_values(const Params& p, const Features& A_mixed, int a, int k,
-                                          int point, const double (*w)[kMaxEngineLmax + 1],
-                                          double* S, double* F) {
+// One team per chunk atom; every loop over the K channels is a ThreadVectorRange (contiguous in
+// the LayoutRight [atom][lm][k] features: SIMD lanes on CPUs, vector lanes on GPUs), and the
+// per-channel intermediates live in team scratch, [row][k]:
+//   S  [(L+1)][K]  S_l(x_p),   F [F][K]  F^f(x_p),   acc [ν_max][K]  B or B̄ of the atom.
+template <class ExecutionSpace>
+struct ProductBasisTeams {
+  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
+  using Member = typename Policy::member_type;
+  using Scratch =
+      Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
+                   Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+  static constexpr int kRows = (kMaxEngineLmax + 1) + 2 * kMaxFactors + kMaxNuMax;
+
+  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels) {
+    const int vector = std::min(channels, Policy::vector_length_max());
+    Policy policy(space, n_atoms, 1, vector);
+    return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(kRows, channels)));
+  }
+};
+
+// S_l(x_p) = Σ_m Ã_{a,lm,k} Y_lm(x_p) and F^f(x_p) = Σ_l w^f_{s,l,k} S_l(x_p) for all k, each
+// as a channel loop innermost (contiguous in k: vectorised).
+template <class Member, class Params, class Features, class Scratch>
+KOKKOS_INLINE_FUNCTION void factor_values(const Member& team, const Params& p,
+                                          const Features& A_mixed, int a, int s, int point,
+                                          const Scratch& S, const Scratch& F) {
+  const int K = p.channels;
   for (int l = 0; l <= p.lmax; ++l) {
-    double sum = 0.0;
-    for (int m = -l; m <= l; ++m) {
-      const int lm = l * l + l + m;
-      sum += A_mixed(a, lm, k) * p.grid_sh(point, lm);
+    const double* y = &p.grid_sh(point, l * l);
+    const double* A = &A_mixed(a, l * l, 0);
+    double* S_l = &S(l, 0);
+    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                         [&](const int k) { S_l[k] = A[k] * y[0]; });
+    for (int i = 1; i <= 2 * l; ++i) {
+      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                           [&](const int k) { S_l[k] += A[i * K + k] * y[i]; });
     }
-    S[l] = sum;
   }
   for (int f = 0; f < p.n_factors; ++f) {
-    double sum = 0.0;
-    for (int l = 0; l <= p.lmax; ++l) sum += w[f][l] * S[l];
-    F[f] = sum;
+    double* F_f = &F(f, 0);
+    for (int l = 0; l <= p.lmax; ++l) {
+      const double* w = &p.factor_weights(f, s, l, 0);
+      const double* S_l = &S(l, 0);
+      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                           [&](const int k) { F_f[k] = (l == 0 ? 0.0 : F_f[k]) + w[k] * S_l[k]; });
+    }
   }
-}
-
-template <class Params>
-KOKKOS_INLINE_FUNCTION void load_factor_weights(const Params& p, int s, int k,
-                                                double (*w)[kMaxEngineLmax + 1]) {
-  for (int f = 0; f < p.n_factors; ++f)
-    for (int l = 0; l <= p.lmax; ++l) w[f][l] = p.factor_weights(f, s, l, k);
 }
 
 }  // namespace detail
@@ -56,29 +79,39 @@ void forward_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                            const AtomFeatures<MemorySpace>& A_mixed,
                            const AtomInvariants<MemorySpace>& B) {
+  using Teams = detail::ProductBasisTeams<ExecutionSpace>;
+  using Scratch = typename Teams::Scratch;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::forward",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * K),
-      KOKKOS_LAMBDA(const int idx) {
-        const int a = idx / K, k = idx % K;
+      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K),
+      KOKKOS_LAMBDA(const typename Teams::Member& team) {
+        const int a = team.league_rank();
         const int s = species(first + a);
-        double acc[kMaxNuMax] = {};
-        if (s >= 0) {
-          double w[kMaxFactors][kMaxEngineLmax + 1], S[kMaxEngineLmax + 1], F[kMaxFactors];
-          detail::load_factor_weights(p, s, k, w);
-          for (int point = 0; point < p.n_points; ++point) {
-            detail::factor_values(p, A_mixed, a, k, point, w, S, F);
-            const double weight = p.grid_weight(point);
+        const Scratch rows(team.team_scratch(0), Teams::kRows, K);
+        const auto S = Kokkos::subview(rows, Kokkos::pair<int, int>(0, p.lmax + 1), Kokkos::ALL);
+        const int f0 = kMaxEngineLmax + 1, acc0 = f0 + 2 * kMaxFactors;
+        const auto F =
+            Kokkos::subview(rows, Kokkos::pair<int, int>(f0, f0 + p.n_factors), Kokkos::ALL);
+        const auto acc =
+            Kokkos::subview(rows, Kokkos::pair<int, int>(acc0, acc0 + p.nu_max), Kokkos::ALL);
+        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+          for (int nu = 0; nu < p.nu_max; ++nu) acc(nu, k) = 0.0;
+        });
+        for (int point = 0; s >= 0 && point < p.n_points; ++point) {
+          detail::factor_values(team, p, A_mixed, a, s, point, S, F);
+          const double weight = p.grid_weight(point);
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
             for (int nu = 1, offset = 0; nu <= p.nu_max; offset += nu, ++nu) {
               double prod = weight;
-              for (int xi = 0; xi < nu; ++xi) prod *= F[offset + xi];
-              acc[nu - 1] += prod;
+              for (int xi = 0; xi < nu; ++xi) prod *= F(offset + xi, k);
+              acc(nu - 1, k) += prod;
             }
-          }
+          });
         }
-        for (int nu = 1; nu <= p.nu_max; ++nu) B(a, (nu - 1) * K + k) = acc[nu - 1];
+        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+          for (int nu = 1; nu <= p.nu_max; ++nu) B(a, (nu - 1) * K + k) = acc(nu - 1, k);
+        });
       });
 }
 
@@ -88,38 +121,62 @@ void reverse_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const AtomFeatures<MemorySpace>& A_mixed,
                            const AtomInvariants<MemorySpace>& B_adj,
                            const AtomFeatures<MemorySpace>& A_mixed_adj) {
+  using Teams = detail::ProductBasisTeams<ExecutionSpace>;
+  using Scratch = typename Teams::Scratch;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * K),
-      KOKKOS_LAMBDA(const int idx) {
-        const int a = idx / K, k = idx % K;
+      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K),
+      KOKKOS_LAMBDA(const typename Teams::Member& team) {
+        const int a = team.league_rank();
         const int s = species(first + a);
-        for (int lm = 0; lm < p.n_sh; ++lm) A_mixed_adj(a, lm, k) = 0.0;
+        const Scratch rows(team.team_scratch(0), Teams::kRows, K);
+        const auto S = Kokkos::subview(rows, Kokkos::pair<int, int>(0, p.lmax + 1), Kokkos::ALL);
+        const int f0 = kMaxEngineLmax + 1, fbar0 = f0 + kMaxFactors, bbar0 = f0 + 2 * kMaxFactors;
+        const auto F =
+            Kokkos::subview(rows, Kokkos::pair<int, int>(f0, f0 + p.n_factors), Kokkos::ALL);
+        const auto F_adj =
+            Kokkos::subview(rows, Kokkos::pair<int, int>(fbar0, fbar0 + p.n_factors), Kokkos::ALL);
+        const auto B_bar =
+            Kokkos::subview(rows, Kokkos::pair<int, int>(bbar0, bbar0 + p.nu_max), Kokkos::ALL);
+        for (int lm = 0; lm < p.n_sh; ++lm) {
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                               [&](const int k) { A_mixed_adj(a, lm, k) = 0.0; });
+        }
         if (s < 0) return;
-        double w[kMaxFactors][kMaxEngineLmax + 1], S[kMaxEngineLmax + 1], F[kMaxFactors];
-        double F_adj[kMaxFactors], B_bar[kMaxNuMax];
-        detail::load_factor_weights(p, s, k, w);
-        for (int nu = 1; nu <= p.nu_max; ++nu) B_bar[nu - 1] = B_adj(a, (nu - 1) * K + k);
+        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+          for (int nu = 1; nu <= p.nu_max; ++nu) B_bar(nu - 1, k) = B_adj(a, (nu - 1) * K + k);
+        });
         for (int point = 0; point < p.n_points; ++point) {
-          detail::factor_values(p, A_mixed, a, k, point, w, S, F);
+          detail::factor_values(team, p, A_mixed, a, s, point, S, F);
           const double weight = p.grid_weight(point);
-          for (int nu = 1, offset = 0; nu <= p.nu_max; offset += nu, ++nu) {
-            for (int xi = 0; xi < nu; ++xi) {
-              double prod = weight * B_bar[nu - 1];
-              for (int other = 0; other < nu; ++other) {
-                if (other != xi) prod *= F[offset + other];
+          // F̄^f = w_p B̄^ν Π_{ξ'≠ξ} F^{f(ν,ξ')}
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+            for (int nu = 1, offset = 0; nu <= p.nu_max; offset += nu, ++nu) {
+              for (int xi = 0; xi < nu; ++xi) {
+                double prod = weight * B_bar(nu - 1, k);
+                for (int other = 0; other < nu; ++other) {
+                  if (other != xi) prod *= F(offset + other, k);
+                }
+                F_adj(offset + xi, k) = prod;
               }
-              F_adj[offset + xi] = prod;
             }
-          }
+          });
+          // S̄_l = Σ_f w^f_{s,l,k} F̄^f (into S), then Ã̄_{a,lm,k} += S̄_l Y_lm(x_p).
           for (int l = 0; l <= p.lmax; ++l) {
-            double S_adj = 0.0;
-            for (int f = 0; f < p.n_factors; ++f) S_adj += w[f][l] * F_adj[f];
-            for (int m = -l; m <= l; ++m) {
-              const int lm = l * l + l + m;
-              A_mixed_adj(a, lm, k) += S_adj * p.grid_sh(point, lm);
+            double* S_l = &S(l, 0);
+            for (int f = 0; f < p.n_factors; ++f) {
+              const double* w = &p.factor_weights(f, s, l, 0);
+              const double* F_f = &F_adj(f, 0);
+              Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+                S_l[k] = (f == 0 ? 0.0 : S_l[k]) + w[k] * F_f[k];
+              });
+            }
+            const double* y = &p.grid_sh(point, l * l);
+            double* A_adj = &A_mixed_adj(a, l * l, 0);
+            for (int i = 0; i <= 2 * l; ++i) {
+              Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                                   [&](const int k) { A_adj[i * K + k] += S_l[k] * y[i]; });
             }
           }
         }
