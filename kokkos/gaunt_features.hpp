@@ -51,14 +51,16 @@ void check_features(const char* what, const View& v, int items, int degree, int 
   }
 }
 
-// Channel block width used for `channels` on this backend: the largest of
-// {channel_block, 4, 1} that divides channels.
+// Channel block width for `channels` given a backend's widest block wmax: the largest of
+// {wmax, 4, 1} that divides channels.
+inline int channel_block_width(int channels, int wmax) {
+  if (channels % wmax == 0) return wmax;
+  if (wmax >= 4 && channels % 4 == 0) return 4;
+  return 1;
+}
 template <class ExecutionSpace>
 int channel_block_for(int channels) {
-  constexpr int w = GauntTuning<ExecutionSpace>::channel_block;
-  if (channels % w == 0) return w;
-  if (w >= 4 && channels % 4 == 0) return 4;
-  return 1;
+  return channel_block_width(channels, GauntTuning<ExecutionSpace>::channel_block);
 }
 
 // Copies a host std::vector into a labelled device view.

@@ -11,211 +11,322 @@ namespace gaunt {
 
 namespace {
 
+// Rows of a degree-L function in the per-ring Fourier basis, in four groups that the φ symmetry
+// keeps apart: g = 0 cos(mφ) for even m ≥ 0, 1 cos for odd m, 2 sin(|m|φ) (m < 0) for even |m|,
+// 3 sin for odd |m|. Row i of group g has |m| = 2i + (g odd) + (g == 2 ? 2 : 0).
+KOKKOS_INLINE_FUNCTION constexpr int group_size(int L, int g) {
+  return g == 0 ? L / 2 + 1 : g == 2 ? L / 2 : (L + 1) / 2;
+}
+KOKKOS_INLINE_FUNCTION constexpr int group_offset(int L, int g) {
+  int o = 0;
+  for (int h = 0; h < g; ++h) o += group_size(L, h);
+  return o;
+}
+// The order m (sign: cos / sin) of row `row` of a degree-L function.
+KOKKOS_INLINE_FUNCTION constexpr int group_m(int L, int row) {
+  int g = 3;
+  while (row < group_offset(L, g)) --g;
+  const int am = 2 * (row - group_offset(L, g)) + (g & 1) + (g == 2 ? 2 : 0);
+  return g < 2 ? am : -am;
+}
+
+// Degrees l = |m| + p, |m| + p + 2, ... ≤ L: the parity-p half of an order-m column.
+KOKKOS_INLINE_FUNCTION constexpr int parity_count(int L, int am, int p) {
+  return am + p <= L ? (L - am - p) / 2 + 1 : 0;
+}
+// Where the (m, p) block starts in an m-major triangle of degrees ≤ lmax (for each m ≥ 0:
+// the even-offset degrees, then the odd-offset ones).
+KOKKOS_INLINE_FUNCTION constexpr int parity_block_offset(int lmax, int am, int p) {
+  return am * (lmax + 1) - am * (am - 1) / 2 + p * parity_count(lmax, am, 0);
+}
+
+// y[r·ldy + c] = scale Σ_{i<depth} a[r·lda + i] x[i·ldx + c] for rows r < n, channels c < W: the
+// small dense products of every stage. B rows at a time share each load of x; depth ≥ 1 (the
+// first term initialises the accumulators, which keeps them in registers). mirror > 0 stores
+// the butterfly of a mirror pair of rings instead: with e = y on entry and d = scale Σ a x,
+// y = e + d and y[mirror] = e - d.
+template <int W, int B>
+KOKKOS_INLINE_FUNCTION int gemm_rows(int r, int n, int depth, const double* a, int lda,
+                                     const double* x, int ldx, double scale, double* y, int ldy,
+                                     int mirror) {
+  for (; r + B <= n; r += B) {
+    double acc[B][W];
+    for (int b = 0; b < B; ++b) {
+      const double ab = a[(r + b) * lda];
+      GAUNT_SIMD
+      for (int c = 0; c < W; ++c) acc[b][c] = ab * x[c];
+    }
+    for (int i = 1; i < depth; ++i) {
+      const double* xi = x + i * ldx;
+      for (int b = 0; b < B; ++b) {
+        const double ab = a[(r + b) * lda + i];
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) acc[b][c] += ab * xi[c];
+      }
+    }
+    for (int b = 0; b < B; ++b) {
+      double* yb = y + (r + b) * ldy;
+      if (mirror) {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          const double e = yb[c], d = scale * acc[b][c];
+          yb[c] = e + d;
+          yb[mirror + c] = e - d;
+        }
+      } else {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) yb[c] = scale * acc[b][c];
+      }
+    }
+  }
+  return r;
+}
+template <int W>
+KOKKOS_INLINE_FUNCTION void gemm(int n, int depth, const double* a, int lda, const double* x,
+                                 int ldx, double scale, double* y, int ldy, int mirror = 0) {
+  if (depth == 0) {
+    for (int r = 0; r < n; ++r) {
+      GAUNT_SIMD
+      for (int c = 0; c < W; ++c) y[r * ldy + mirror + c] = mirror ? y[r * ldy + c] : 0.0;
+    }
+    return;
+  }
+  constexpr int B = W >= 8 ? 3 : 4;
+  const int r = gemm_rows<W, B>(0, n, depth, a, lda, x, ldx, scale, y, ldy, mirror);
+  gemm_rows<W, 1>(r, n, depth, a, lda, x, ldx, scale, y, ldy, mirror);
+}
+
 template <class ExecutionSpace, int W, bool Reverse>
 struct GridKernel {
   using Tables = typename GridProduct<ExecutionSpace>::Tables;
   using Member = typename Kokkos::TeamPolicy<ExecutionSpace>::member_type;
   using Scratch =
       Kokkos::View<double*, typename ExecutionSpace::scratch_memory_space, Kokkos::MemoryUnmanaged>;
+  // Functions: the factors k < ν, and (reverse) c̄ as function ν. Outputs: out (forward) or the
+  // ā_k (reverse).
+  static constexpr int kMaxFunctions = kMaxGauntFactors + 1;
+  struct Layout {
+    int coef[kMaxFunctions] = {};     // input coefficients, rows in group order, l innermost
+    int fourier[kMaxFunctions] = {};  // g on every ring: [pair j][side][row]
+    int acc[kMaxGauntFactors] = {};   // output coefficients, layout of coef
+    int half[kMaxGauntFactors] = {};  // output's ring Fourier coefficients: [row][pair j][±]
+    int sums = 0;                     // one ring: [function][group][orbit r]
+    int folded = 0;                   // one ring: [group][orbit r]
+    int total = 0;
+  };
+
   Tables t;
   FactorPointers<const double> a;
   FactorPointers<double> a_adj;
   double* out = nullptr;
   const double* out_adj = nullptr;
   int channels = 0, n_blocks = 0, n_units = 0, scratch_doubles = 0, level = 0;
+  Layout lay;
+
+  KOKKOS_INLINE_FUNCTION int n_functions() const { return Reverse ? t.n_factors + 1 : t.n_factors; }
+  KOKKOS_INLINE_FUNCTION int degree(int k) const { return k < t.n_factors ? t.degree[k] : t.lout; }
+  KOKKOS_INLINE_FUNCTION int n_outputs() const { return Reverse ? t.n_factors : 1; }
+  KOKKOS_INLINE_FUNCTION int out_degree(int k) const { return Reverse ? t.degree[k] : t.lout; }
+
+  static Layout layout(const GridKernel& k) {
+    const Tables& t = k.t;
+    Layout l;
+    int o = 0;
+    auto take = [&](int doubles) {
+      const int start = o;
+      o += doubles * W;
+      return start;
+    };
+    for (int f = 0; f < k.n_functions(); ++f) l.coef[f] = take(sh_size(k.degree(f)));
+    for (int f = 0; f < k.n_functions(); ++f) {
+      l.fourier[f] = take(2 * t.n_pairs * (2 * k.degree(f) + 1));
+    }
+    for (int q = 0; q < k.n_outputs(); ++q) {
+      l.acc[q] = take(sh_size(k.out_degree(q)));
+      l.half[q] = take(2 * t.n_pairs * (2 * k.out_degree(q) + 1));
+    }
+    l.sums = take(k.n_functions() * 4 * t.n_reps);
+    l.folded = take(4 * t.n_reps);
+    l.total = o;
+    return l;
+  }
 
   template <class T>
-  KOKKOS_INLINE_FUNCTION ChannelBlock<T> block(T* base, int item, int degree, int c0) const {
-    return {base + (std::size_t(item) * sh_size(degree)) * channels + c0, channels};
+  KOKKOS_INLINE_FUNCTION T* block(T* base, int item, int L, int c0) const {
+    return base + std::size_t(item) * sh_size(L) * channels + c0;
   }
 
-  // Legendre stage for the mirror pair of rings j and n_θ-1-j (x_{n-1-j} = -x_j, equal weights,
-  // Λ_{n-1-j}[l,m] = (-1)^{l+m} Λ_j[l,m]): with E_m, O_m the sums over l+|m| even / odd,
-  //   g_m(j) = E_m + O_m,   g_m(n-1-j) = E_m - O_m.
-  template <class In>
-  KOKKOS_INLINE_FUNCTION void legendre_pair(int j, int L, const In& in, double* g0,
-                                            double* g1) const {
-    const double* leg = t.legendre.data() + std::size_t(j) * tri_size(t.lmax);
-    for (int m = -L; m <= L; ++m) {
-      const int am = m < 0 ? -m : m;
-      double even[W], odd[W];
-      for (int c = 0; c < W; ++c) {
-        even[c] = 0;
-        odd[c] = 0;
-      }
-      for (int l = am; l <= L; l += 2) {
-        const double lambda = leg[tri_index(l, am)];
-        for (int c = 0; c < W; ++c) even[c] += lambda * in(sh_index(l, m), c);
-      }
-      for (int l = am + 1; l <= L; l += 2) {
-        const double lambda = leg[tri_index(l, am)];
-        for (int c = 0; c < W; ++c) odd[c] += lambda * in(sh_index(l, m), c);
-      }
-      for (int c = 0; c < W; ++c) {
-        g0[(m + L) * W + c] = even[c] + odd[c];
-        g1[(m + L) * W + c] = even[c] - odd[c];
+  // Coefficients of one (item, channel block) to / from scratch, rows in group order (row, l).
+  template <bool In, class T>
+  KOKKOS_INLINE_FUNCTION void copy(T* global, int L, double* local) const {
+    for (int row = 0, o = 0; row <= 2 * L; ++row) {
+      const int m = group_m(L, row), am = m < 0 ? -m : m;
+      for (int l = am; l <= L; ++l, ++o) {
+        T* g = global + sh_index(l, m) * channels;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          if constexpr (In) {
+            local[o * W + c] = g[c];
+          } else {
+            g[c] = local[o * W + c];
+          }
+        }
       }
     }
   }
 
-  // f[p][c] = Σ_m T[p,m] g_m[c]. φ_{n-p} = 2π - φ_p: cos(mφ) is even and sin(mφ) odd under
-  // p -> n - p, so each pair of points shares one pass: f(p) = C + S, f(n-p) = C - S.
-  KOKKOS_INLINE_FUNCTION void phi_synthesis(int L, const double* g, double* f) const {
-    const int nm = 2 * t.lmax + 1, n = t.n_phi;
-    for (int p = 0; 2 * p <= n; ++p) {
-      const double* trig = t.trig.data() + std::size_t(p) * nm + t.lmax;
-      double cs[W], sn[W];
-      for (int c = 0; c < W; ++c) {
-        cs[c] = 0;
-        sn[c] = 0;
+  // Legendre synthesis on all mirror pairs of rings j, n_θ-1-j (x_{n-1-j} = -x_j,
+  // Λ_{n-1-j}[l,m] = (-1)^{l+m} Λ_j[l,m]): with E, O the sums over l+|m| even / odd,
+  //   g_m(j) = E + O,   g_m(n-1-j) = E - O   (g: [pair j][side][row]).
+  KOKKOS_INLINE_FUNCTION void legendre_synthesis(int L, const double* coef, double* g) const {
+    const int np = t.n_pairs, rows = 2 * L + 1;
+    for (int row = 0, o = 0; row < rows; ++row) {
+      const int m = group_m(L, row), am = m < 0 ? -m : m;
+      for (int p = 0; p < 2; ++p) {
+        gemm<W>(np, parity_count(L, am, p),
+                t.legendre_synthesis.data() + np * parity_block_offset(t.lmax, am, p),
+                parity_count(t.lmax, am, p), coef + (o + p) * W, 2 * W, 1.0, g + row * W,
+                2 * rows * W, p * rows * W);
       }
-      for (int m = 0; m <= L; ++m) {
-        const double tr = trig[m];
-        for (int c = 0; c < W; ++c) cs[c] += tr * g[(m + L) * W + c];
+      o += L + 1 - am;
+    }
+  }
+
+  // coef(l, m) = Σ_j Λ_j[l,|m|] (h_m(j) ± h_m(mirror)), + for l+|m| even, from
+  // h[row][pair j] = (h(j) + h(mirror), h(j) - h(mirror)) (phi_analysis).
+  KOKKOS_INLINE_FUNCTION void legendre_analysis(int L, const double* h, double* coef) const {
+    const int np = t.n_pairs;
+    for (int row = 0, o = 0; row <= 2 * L; ++row) {
+      const int m = group_m(L, row), am = m < 0 ? -m : m;
+      for (int p = 0; p < 2; ++p) {
+        gemm<W>(parity_count(L, am, p), np,
+                t.legendre_analysis.data() + np * parity_block_offset(t.lmax, am, p), np,
+                h + (row * 2 * np + p) * W, 2 * W, 1.0, coef + (o + p) * W, 2 * W);
       }
-      for (int m = 1; m <= L; ++m) {
-        const double tr = trig[-m];
-        for (int c = 0; c < W; ++c) sn[c] += tr * g[(L - m) * W + c];
+      o += L + 1 - am;
+    }
+  }
+
+  // Sums over the orders of each group at the orbit representatives φ_r of one ring, from its
+  // Fourier coefficients g (degree L): sums[group][r] = Σ_{m in group} trig(m φ_r) g_m.
+  KOKKOS_INLINE_FUNCTION void orbit_sums(int L, const double* g, double* sums) const {
+    const int R = t.n_reps;
+    for (int grp = 0; grp < 4; ++grp) {
+      gemm<W>(R, group_size(L, grp), t.trig_synthesis.data() + R * group_offset(t.lmax, grp),
+              group_size(t.lmax, grp), g + group_offset(L, grp) * W, W, 1.0, sums + grp * R * W, W);
+    }
+  }
+
+  // The function's values on orbit r from its group sums: with C±, S± the cos / sin sums over
+  // even m ± odd m,  v[0] = f(φ_r) = C+ + S+,  v[1] = f(-φ_r) = C+ - S+,
+  // v[2] = f(φ_r + π) = C- + S-,  v[3] = f(π - φ_r) = C- - S-  (the last two: even n_φ only).
+  KOKKOS_INLINE_FUNCTION void orbit_values(const double* sums, int r, double (*v)[W]) const {
+    const int n = t.n_reps * W;
+    const double* x = sums + r * W;
+    GAUNT_SIMD
+    for (int c = 0; c < W; ++c) {
+      const double cp = x[c] + x[n + c], cm = x[c] - x[n + c];
+      const double sp = x[2 * n + c] + x[3 * n + c], sm = x[2 * n + c] - x[3 * n + c];
+      v[0][c] = cp + sp;
+      v[1][c] = cp - sp;
+      v[2][c] = cm + sm;
+      v[3][c] = cm - sm;
+    }
+  }
+
+  // u = the product y = first · Π_{k≠skip} f_k on the orbits of one ring (sums:
+  // [factor k][group][r], first: the group sums of one more function), folded back into four
+  // group sums: the transpose of orbit_values (odd n_φ: two points per orbit, the same sums for
+  // both parities).
+  KOKKOS_INLINE_FUNCTION void fold_product(const double* sums, int skip, const double* first,
+                                           double* u) const {
+    const int n = t.n_reps * W;
+    for (int r = 0; r < t.n_reps; ++r) {
+      double y[4][W], v[4][W];
+      orbit_values(first, r, y);
+      for (int k = 0; k < t.n_factors; ++k) {
+        if (k == skip) continue;
+        orbit_values(sums + k * 4 * n, r, v);
+        for (int q = 0; q < 4; ++q) {
+          GAUNT_SIMD
+          for (int c = 0; c < W; ++c) y[q][c] *= v[q][c];
+        }
       }
-      for (int c = 0; c < W; ++c) f[p * W + c] = cs[c] + sn[c];
-      if (p != 0 && 2 * p != n) {
-        for (int c = 0; c < W; ++c) f[(n - p) * W + c] = cs[c] - sn[c];
+      double* ur = u + r * W;
+      if (t.shift) {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          const double s01 = y[0][c] + y[1][c], d01 = y[0][c] - y[1][c];
+          const double s23 = y[2][c] + y[3][c], d23 = y[2][c] - y[3][c];
+          ur[c] = s01 + s23;
+          ur[n + c] = s01 - s23;
+          ur[2 * n + c] = d01 + d23;
+          ur[3 * n + c] = d01 - d23;
+        }
+      } else {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          ur[c] = ur[n + c] = y[0][c] + y[1][c];
+          ur[2 * n + c] = ur[3 * n + c] = y[0][c] - y[1][c];
+        }
       }
     }
   }
 
-  // g_m[c] = scale Σ_p T[p,m] f[p][c]; f is overwritten (folded in place:
-  // f(p) <- f(p) + f(n-p), f(n-p) <- f(p) - f(n-p)).
-  KOKKOS_INLINE_FUNCTION void phi_analysis(int L, double scale, double* f, double* g) const {
-    const int nm = 2 * t.lmax + 1, n = t.n_phi;
-    for (int p = 1; 2 * p < n; ++p) {
-      for (int c = 0; c < W; ++c) {
-        const double x = f[p * W + c], y = f[(n - p) * W + c];
-        f[p * W + c] = x + y;
-        f[(n - p) * W + c] = x - y;
-      }
+  // Rows of group g of the ring's h = scale Σ_r μ_r trig(m φ_r) u[g][r], into h[row][pair j]:
+  // side 0 stores h(j), side 1 then turns it into (h(j) + h(mirror), h(j) - h(mirror)); the
+  // unpaired equator ring of an odd n_θ stores (h(j), h(j)).
+  KOKKOS_INLINE_FUNCTION void phi_analysis(int L, double scale, const double* u, double* h, int j,
+                                           int side) const {
+    const int R = t.n_reps, ld = 2 * t.n_pairs * W;
+    for (int grp = 0; grp < 4; ++grp) {
+      gemm<W>(group_size(L, grp), R, t.trig_analysis.data() + R * group_offset(t.lmax, grp), R,
+              u + grp * R * W, W, scale, h + group_offset(L, grp) * ld + 2 * j * W, ld, side * W);
     }
-    for (int m = 0; m <= L; ++m) {
-      double acc[W];
-      for (int c = 0; c < W; ++c) acc[c] = 0;
-      for (int p = 0; 2 * p <= n; ++p) {
-        const double tr = t.trig(std::size_t(p) * nm + t.lmax + m);
-        for (int c = 0; c < W; ++c) acc[c] += tr * f[p * W + c];
-      }
-      for (int c = 0; c < W; ++c) g[(m + L) * W + c] = scale * acc[c];
-    }
-    for (int m = 1; m <= L; ++m) {
-      double acc[W];
-      for (int c = 0; c < W; ++c) acc[c] = 0;
-      for (int p = 1; 2 * p < n; ++p) {
-        const double tr = t.trig(std::size_t(p) * nm + t.lmax - m);
-        for (int c = 0; c < W; ++c) acc[c] += tr * f[(n - p) * W + c];
-      }
-      for (int c = 0; c < W; ++c) g[(L - m) * W + c] = scale * acc[c];
-    }
-  }
-
-  // Values of `in` on ring j (f0) and, when paired, on its mirror ring (f1).
-  template <class In>
-  KOKKOS_INLINE_FUNCTION void synthesis_pair(int j, bool paired, int L, const In& in, double* g0,
-                                             double* g1, double* f0, double* f1) const {
-    legendre_pair(j, L, in, g0, g1);
-    phi_synthesis(L, g0, f0);
-    if (paired) phi_synthesis(L, g1, f1);
-  }
-
-  // out(lm) += Λ_j[l,|m|] (h_m(j) ± h_m(mirror)), h = scale · φ-analysis of f0 / f1 (+ for
-  // l+|m| even, - for odd). f0, f1 are overwritten.
-  KOKKOS_INLINE_FUNCTION void analysis_pair(int j, bool paired, int L, double scale, double* f0,
-                                            double* f1, double* g0, double* g1,
-                                            const ChannelBlock<double>& out_block) const {
-    phi_analysis(L, scale, f0, g0);
-    if (paired) {
-      phi_analysis(L, scale, f1, g1);
-    } else {
-      for (int i = 0; i < (2 * L + 1) * W; ++i) g1[i] = 0;
-    }
-    const double* leg = t.legendre.data() + std::size_t(j) * tri_size(t.lmax);
-    for (int l = 0; l <= L; ++l) {
-      for (int m = -l; m <= l; ++m) {
-        const int am = m < 0 ? -m : m;
-        const double lambda = leg[tri_index(l, am)];
-        const double sign = ((l + am) & 1) ? -1.0 : 1.0;
-        const double* h0 = g0 + (m + L) * W;
-        const double* h1 = g1 + (m + L) * W;
-        for (int c = 0; c < W; ++c) out_block(sh_index(l, m), c) += lambda * (h0[c] + sign * h1[c]);
+    if (side == 0 && 2 * j + 1 == t.n_theta) {
+      for (int row = 0; row <= 2 * L; ++row) {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) h[row * ld + (2 * j + 1) * W + c] = h[row * ld + 2 * j * W + c];
       }
     }
   }
 
   KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
-    const WorkUnit u = decode_unit(team, n_units, n_blocks, W);
-    if (!u.valid) return;
+    const WorkUnit unit = decode_unit(team, n_units, n_blocks, W);
+    if (!unit.valid) return;
     Scratch scratch(team.thread_scratch(level), scratch_doubles);
-    const int np = t.n_phi, ng = (2 * t.lmax + 1) * W, nf = np * W;
-    double* g0 = scratch.data();  // Legendre-stage buffers of the two rings
-    double* g1 = g0 + ng;
-    double* acc0 = g1 + ng;  // product (forward) or ḡ (reverse) on the two rings
-    double* acc1 = acc0 + nf;
-    double* f0 = acc1 + nf;  // factor values: [k] ring j, [n_factors + k] mirror ring
-    double* f1 = f0 + t.n_factors * nf;
-    double* fbar0 = f1 + t.n_factors * nf;  // reverse only
-    double* fbar1 = fbar0 + nf;
-    const int n_pairs = (t.n_theta + 1) / 2;
-    if constexpr (!Reverse) {
-      const auto ob = block(out, u.item, t.lout, u.c0);
-      for (int i = 0; i < sh_size(t.lout); ++i)
-        for (int c = 0; c < W; ++c) ob(i, c) = 0;
-      for (int j = 0; j < n_pairs; ++j) {
-        const bool paired = 2 * j + 1 != t.n_theta;
-        for (int k = 0; k < t.n_factors; ++k) {
-          const auto in = block(a.p[k], u.item, t.degree[k], u.c0);
-          synthesis_pair(j, paired, t.degree[k], in, g0, g1, k == 0 ? acc0 : f0,
-                         k == 0 ? acc1 : f1);
-          if (k > 0) {
-            for (int i = 0; i < nf; ++i) acc0[i] *= f0[i];
-            if (paired) {
-              for (int i = 0; i < nf; ++i) acc1[i] *= f1[i];
-            }
+    double* s = scratch.data();
+    const int nf = t.n_factors, nfun = n_functions(), n_sums = 4 * t.n_reps * W;
+    for (int f = 0; f < nfun; ++f) {
+      const double* src = f < nf ? a.p[f] : out_adj;
+      copy<true>(block(src, unit.item, degree(f), unit.c0), degree(f), s + lay.coef[f]);
+      legendre_synthesis(degree(f), s + lay.coef[f], s + lay.fourier[f]);
+    }
+    double* sums = s + lay.sums;  // [function][group][r][W]: group sums of f_k (and ḡ)
+    for (int j = 0; j < t.n_pairs; ++j) {
+      const double w = t.weight(j);
+      for (int side = 0; side < (2 * j + 1 != t.n_theta ? 2 : 1); ++side) {
+        for (int f = 0; f < nfun; ++f) {
+          const int rows = 2 * degree(f) + 1;
+          orbit_sums(degree(f), s + lay.fourier[f] + (2 * j + side) * rows * W, sums + f * n_sums);
+        }
+        if constexpr (!Reverse) {
+          // g = Π_k f_k, analysed with the quadrature weight.
+          fold_product(sums, 0, sums, s + lay.folded);
+          phi_analysis(t.lout, w, s + lay.folded, s + lay.half[0], j, side);
+        } else {
+          // f̄_k = ḡ Π_{i≠k} f_i with ḡ = w ⊙ Sᵀc̄ (w, constant on the ring, applied last).
+          for (int k = 0; k < nf; ++k) {
+            fold_product(sums, k, sums + nf * n_sums, s + lay.folded);
+            phi_analysis(t.degree[k], w, s + lay.folded, s + lay.half[k], j, side);
           }
         }
-        analysis_pair(j, paired, t.lout, t.weight(j), acc0, acc1, g0, g1, ob);
       }
-    } else {
-      for (int k = 0; k < t.n_factors; ++k) {
-        const auto ab = block(a_adj.p[k], u.item, t.degree[k], u.c0);
-        for (int i = 0; i < sh_size(t.degree[k]); ++i)
-          for (int c = 0; c < W; ++c) ab(i, c) = 0;
-      }
-      const auto ob = block(out_adj, u.item, t.lout, u.c0);
-      for (int j = 0; j < n_pairs; ++j) {
-        const bool paired = 2 * j + 1 != t.n_theta;
-        synthesis_pair(j, paired, t.lout, ob, g0, g1, acc0, acc1);  // ḡ = w ⊙ Sᵀ c̄
-        const double w = t.weight(j);
-        for (int i = 0; i < nf; ++i) {
-          acc0[i] *= w;
-          acc1[i] *= w;
-        }
-        for (int k = 0; k < t.n_factors; ++k) {
-          synthesis_pair(j, paired, t.degree[k], block(a.p[k], u.item, t.degree[k], u.c0), g0, g1,
-                         f0 + k * nf, f1 + k * nf);
-        }
-        for (int k = 0; k < t.n_factors; ++k) {
-          for (int i = 0; i < nf; ++i) {
-            fbar0[i] = acc0[i];
-            fbar1[i] = acc1[i];
-          }
-          for (int k2 = 0; k2 < t.n_factors; ++k2) {
-            if (k2 == k) continue;
-            for (int i = 0; i < nf; ++i) {
-              fbar0[i] *= f0[k2 * nf + i];
-              fbar1[i] *= f1[k2 * nf + i];
-            }
-          }
-          analysis_pair(j, paired, t.degree[k], 1.0, fbar0, fbar1, g0, g1,
-                        block(a_adj.p[k], u.item, t.degree[k], u.c0));
-        }
-      }
+    }
+    for (int q = 0; q < n_outputs(); ++q) {
+      legendre_analysis(out_degree(q), s + lay.half[q], s + lay.acc[q]);
+      double* dst = Reverse ? a_adj.p[q] : out;
+      copy<false>(block(dst, unit.item, out_degree(q), unit.c0), out_degree(q), s + lay.acc[q]);
     }
   }
 };
@@ -225,7 +336,8 @@ void run_grid(const std::string& label, const ExecutionSpace& space,
               const typename GridProduct<ExecutionSpace>::Tables& t,
               const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
               double* out, const double* out_adj, int items, int channels) {
-  GridKernel<ExecutionSpace, W, Reverse> k;
+  using Kernel = GridKernel<ExecutionSpace, W, Reverse>;
+  Kernel k;
   k.t = t;
   k.a = a;
   k.a_adj = a_adj;
@@ -234,7 +346,8 @@ void run_grid(const std::string& label, const ExecutionSpace& space,
   k.channels = channels;
   k.n_blocks = channels / W;
   k.n_units = items * k.n_blocks;
-  k.scratch_doubles = 2 * (2 * t.lmax + 1 + (t.n_factors + 2) * t.n_phi) * W;
+  k.lay = Kernel::layout(k);
+  k.scratch_doubles = k.lay.total;
   launch_units(label, space, k.n_units, k.scratch_doubles, k);
 }
 
@@ -243,8 +356,8 @@ void dispatch_grid(const std::string& label, const ExecutionSpace& space,
                    const typename GridProduct<ExecutionSpace>::Tables& t,
                    const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
                    double* out, const double* out_adj, int items, int channels) {
-  const int w = channel_block_for<ExecutionSpace>(channels);
-  constexpr int wmax = GauntTuning<ExecutionSpace>::channel_block;
+  constexpr int wmax = GauntTuning<ExecutionSpace>::grid_channel_block;
+  const int w = channel_block_width(channels, wmax);
   if constexpr (wmax > 4) {
     if (w == wmax) {
       return run_grid<ExecutionSpace, wmax, Reverse>(label, space, t, a, a_adj, out, out_adj, items,
@@ -283,15 +396,60 @@ GridProduct<ExecutionSpace>::GridProduct(std::vector<int> factor_degrees, int lo
   }
   const int sum = std::accumulate(degree_.begin(), degree_.end(), 0);
   if (n_theta <= 0) n_theta = exact_grid_n_theta(sum, lout);
-  if (n_phi <= 0) n_phi = exact_grid_n_phi(sum, lout);
+  if (n_phi <= 0) n_phi = exact_grid_n_phi(sum, lout) + exact_grid_n_phi(sum, lout) % 2;
   const int lmax = std::max(lout, *std::max_element(degree_.begin(), degree_.end()));
   const SphereGrid grid = make_sphere_grid(lmax, n_theta, n_phi);
-  tables_.legendre = to_view<double, memory_space>("gaunt::Grid::legendre", grid.legendre);
-  tables_.trig = to_view<double, memory_space>("gaunt::Grid::trig", grid.trig);
-  tables_.weight = to_view<double, memory_space>("gaunt::Grid::weight", grid.weight);
+  const int np = (n_theta + 1) / 2, nt = tri_size(lmax);
+  const bool shift = n_phi % 2 == 0;
+  // Orbit representatives φ_r: r = 0..n_φ/4 (even n_φ) or r = 0..(n_φ-1)/2 (odd).
+  const int n_reps = shift ? n_phi / 4 + 1 : (n_phi + 1) / 2;
+
+  // Λ_j[l, m] of the first ring j of each mirror pair, per (m, parity of l - m) block:
+  // synthesis [j][i], analysis [i][j], l = m + p + 2i.
+  std::vector<double> leg_synthesis(std::size_t(np) * nt), leg_analysis(leg_synthesis.size());
+  for (int m = 0; m <= lmax; ++m) {
+    for (int p = 0; p < 2; ++p) {
+      const int n = parity_count(lmax, m, p);
+      const std::size_t base = std::size_t(np) * parity_block_offset(lmax, m, p);
+      for (int j = 0; j < np; ++j) {
+        for (int i = 0; i < n; ++i) {
+          const double v = grid.legendre[std::size_t(j) * nt + tri_index(m + p + 2 * i, m)];
+          leg_synthesis[base + std::size_t(j) * n + i] = v;
+          leg_analysis[base + std::size_t(i) * np + j] = v;
+        }
+      }
+    }
+  }
+  // trig(m φ_r) per group (group_m): synthesis [r][i], analysis [i][r] × μ_r, where μ_r = 1/2
+  // for the orbits that list a point twice (φ = 0, and φ = π/2 when 4 | n_φ), else 1.
+  const int nm = 2 * lmax + 1;
+  std::vector<double> trig_synthesis(std::size_t(n_reps) * nm),
+      trig_analysis(trig_synthesis.size());
+  for (int g = 0; g < 4; ++g) {
+    const int n = group_size(lmax, g);
+    const std::size_t base = std::size_t(n_reps) * group_offset(lmax, g);
+    for (int r = 0; r < n_reps; ++r) {
+      const double mu = (r == 0 || (shift && 4 * r == n_phi)) ? 0.5 : 1.0;
+      for (int i = 0; i < n; ++i) {
+        const int m = group_m(lmax, group_offset(lmax, g) + i);
+        const double v = grid.trig[std::size_t(r) * nm + m + lmax];
+        trig_synthesis[base + std::size_t(r) * n + i] = v;
+        trig_analysis[base + std::size_t(i) * n_reps + r] = mu * v;
+      }
+    }
+  }
+  const std::vector<double> weight(grid.weight.begin(), grid.weight.begin() + np);
+  tables_.legendre_synthesis = to_view<double, memory_space>("gaunt::Grid::leg_syn", leg_synthesis);
+  tables_.legendre_analysis = to_view<double, memory_space>("gaunt::Grid::leg_ana", leg_analysis);
+  tables_.trig_synthesis = to_view<double, memory_space>("gaunt::Grid::trig_syn", trig_synthesis);
+  tables_.trig_analysis = to_view<double, memory_space>("gaunt::Grid::trig_ana", trig_analysis);
+  tables_.weight = to_view<double, memory_space>("gaunt::Grid::weight", weight);
   tables_.lmax = lmax;
   tables_.n_theta = n_theta;
+  tables_.n_pairs = np;
   tables_.n_phi = n_phi;
+  tables_.n_reps = n_reps;
+  tables_.shift = shift;
   tables_.n_factors = nf;
   tables_.lout = lout;
   for (int k = 0; k < nf; ++k) tables_.degree[k] = degree_[k];

@@ -40,7 +40,8 @@ class GauntProduct {
   using ConstFeatures = ConstFeatureView<memory_space>;
 
   // factor_degrees: L_1..L_ν (2 ≤ ν ≤ 4, each ≤ 16), lout ≤ 16. For kGrid, grid_n_theta /
-  // grid_n_phi > 0 override the minimal exact grid (used to test the exactness boundary).
+  // grid_n_phi > 0 override the default exact grid (the minimal n_θ and the minimal even n_φ;
+  // used to test the exactness boundary).
   GauntProduct(GauntRoute route, std::vector<int> factor_degrees, int lout, int grid_n_theta = 0,
                int grid_n_phi = 0);
   ~GauntProduct();

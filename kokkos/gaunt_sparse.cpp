@@ -33,15 +33,19 @@ struct SparseChainKernel {
   template <class X, class Y>
   KOKKOS_INLINE_FUNCTION void stage_forward(int s, const X& x, const Y& y,
                                             const ChannelBlock<double>& z) const {
-    for (int i = 0; i < sh_size(t.degree_z[s]); ++i)
+    for (int i = 0; i < sh_size(t.degree_z[s]); ++i) {
+      GAUNT_SIMD
       for (int c = 0; c < W; ++c) z(i, c) = 0;
+    }
     for (int q = t.stage_pair_begin[s]; q < t.stage_pair_begin[s + 1]; ++q) {
       const int i1 = t.pair_i1(q), i2 = t.pair_i2(q);
       double prod[W];
+      GAUNT_SIMD
       for (int c = 0; c < W; ++c) prod[c] = x(i1, c) * y(i2, c);
       for (int e = t.pair_offset(q); e < t.pair_offset(q + 1); ++e) {
         const double v = t.value(e);
         const int i3 = t.out_index(e);
+        GAUNT_SIMD
         for (int c = 0; c < W; ++c) z(i3, c) += v * prod[c];
       }
     }
@@ -55,12 +59,15 @@ struct SparseChainKernel {
     for (int q = t.stage_pair_begin[s]; q < t.stage_pair_begin[s + 1]; ++q) {
       const int i1 = t.pair_i1(q), i2 = t.pair_i2(q);
       double acc[W];
+      GAUNT_SIMD
       for (int c = 0; c < W; ++c) acc[c] = 0;
       for (int e = t.pair_offset(q); e < t.pair_offset(q + 1); ++e) {
         const double v = t.value(e);
         const int i3 = t.out_index(e);
+        GAUNT_SIMD
         for (int c = 0; c < W; ++c) acc[c] += v * zbar(i3, c);
       }
+      GAUNT_SIMD
       for (int c = 0; c < W; ++c) {
         xbar(i1, c) += acc[c] * y(i2, c);
         ybar(i2, c) += acc[c] * x(i1, c);
@@ -87,15 +94,12 @@ struct SparseChainKernel {
         offset += sh_size(t.degree_z[s]) * W;
       }
     }
-    const int n_forward = Reverse ? last : last + 1;  // reverse needs z_s for s < last only
+    // Forward: every z_s, the last one included, accumulates in contiguous scratch (a strided
+    // output block thrashes the L1 sets), then z_last is copied out. Reverse needs z_s, s < last.
+    const int n_forward = Reverse ? last : last + 1;
+    if constexpr (!Reverse) z_ptr[last] = scratch.data() + offset;
     for (int s = 0; s < n_forward; ++s) {
-      const ChannelBlock<double> z =
-          s == last
-              ? ChannelBlock<double>{out +
-                                         (std::size_t(u.item) * sh_size(t.degree_z[s])) * channels +
-                                         u.c0,
-                                     channels}
-              : ChannelBlock<double>{z_ptr[s], W};
+      const ChannelBlock<double> z{z_ptr[s], W};
       if (s == 0) {
         stage_forward(s, factor(0, u.item, u.c0), factor(1, u.item, u.c0), z);
       } else {
@@ -103,12 +107,21 @@ struct SparseChainKernel {
                       z);
       }
     }
+    if constexpr (!Reverse) {
+      double* o = out + (std::size_t(u.item) * sh_size(t.degree_z[last])) * channels + u.c0;
+      for (int i = 0; i < sh_size(t.degree_z[last]); ++i) {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) o[i * channels + c] = z_ptr[last][i * W + c];
+      }
+    }
     if constexpr (Reverse) {
       for (int k = 0; k <= t.n_stages; ++k) {
         const auto ab = factor_adj(k, u.item, u.c0);
         const int degree = k == 0 ? t.degree_x[0] : t.degree_y[k - 1];
-        for (int i = 0; i < sh_size(degree); ++i)
+        for (int i = 0; i < sh_size(degree); ++i) {
+          GAUNT_SIMD
           for (int c = 0; c < W; ++c) ab(i, c) = 0;
+        }
       }
       for (int s = last; s >= 0; --s) {
         const ChannelBlock<const double> zbar =
@@ -122,8 +135,10 @@ struct SparseChainKernel {
         const ChannelBlock<double> xbar =
             s == 0 ? factor_adj(0, u.item, u.c0) : ChannelBlock<double>{zbar_ptr[s - 1], W};
         if (s > 0) {
-          for (int i = 0; i < sh_size(t.degree_x[s]); ++i)
+          for (int i = 0; i < sh_size(t.degree_x[s]); ++i) {
+            GAUNT_SIMD
             for (int c = 0; c < W; ++c) xbar(i, c) = 0;
+          }
         }
         const ChannelBlock<const double> x =
             s == 0 ? factor(0, u.item, u.c0) : ChannelBlock<const double>{z_ptr[s - 1], W};
@@ -150,7 +165,7 @@ void run_chain(const std::string& label, const ExecutionSpace& space,
   k.n_units = items * k.n_blocks;
   int doubles = 0;
   for (int s = 0; s + 1 < t.n_stages; ++s) doubles += sh_size(t.degree_z[s]) * W;
-  k.scratch_doubles = Reverse ? 2 * doubles : doubles;
+  k.scratch_doubles = Reverse ? 2 * doubles : doubles + sh_size(t.degree_z[t.n_stages - 1]) * W;
   launch_units(label, space, k.n_units, k.scratch_doubles, k);
 }
 

@@ -6,6 +6,7 @@
 //   - equivariance under random rotations (real Wigner D by exact quadrature);
 //   - parity-odd paths vanish (and are present in CG);
 //   - the grid-size boundary: one ring or one φ point fewer gives O(1) errors;
+//   - the grid route for every residue of n_φ mod 4 (its φ symmetry fold) and channel block;
 //   - adjoints: dot-product test <J x, y> = <x, Jᵀ y> and central finite differences;
 //   - CG with Gaunt path weights equals the Gaunt product (G = κ W3j), CG is equivariant.
 // With GAUNT_CPP_REFERENCE_DIR set, writes gaunt_products_cpp.json for the PyTorch tests.
@@ -38,7 +39,8 @@ class GauntProductTest : public ::testing::Test {};
 TYPED_TEST_SUITE(GauntProductTest, ExecutionSpaces);
 
 // Reference pairs embedded at item 1, channel 2 of a 3-item × 5-channel batch (W = 1 path) and
-// at item 0, channel 9 of 2 × 16 (W = 16 on host): batching and indexing are part of the test.
+// at item 0, channel 9 of 2 × 16 (the host's widest channel blocks, 8 and 16): batching and
+// indexing are part of the test.
 TYPED_TEST(GauntProductTest, RoutesMatchExactSympyProducts) {
   const auto ref = read_reference("real_gaunt_l4.json");
   std::mt19937_64 rng(1);
@@ -200,6 +202,39 @@ TYPED_TEST(GauntProductTest, GridSizeBoundary) {
     EXPECT_LT(error(nt + 3, np + 5), 1e-13);
     EXPECT_GT(error(nt - 1, np), 1e-3) << "one ring fewer must fail";
     EXPECT_GT(error(nt, np - 1), 1e-3) << "one φ point fewer must fail";
+  }
+}
+
+// The grid route folds the φ points into orbits: {φ, -φ} for odd n_φ, {φ, -φ, φ + π, π - φ} for
+// even n_φ, with φ = 0 (and φ = π/2 when 4 | n_φ) listed twice. Every residue of n_φ mod 4, from
+// the exact minimum up, on the host's channel blocks 8, 4 and 1, gives the exact product and the
+// exact adjoints (the sparse route's, which match sympy and finite differences).
+TYPED_TEST(GauntProductTest, GridExactForEveryPhiResidue) {
+  std::mt19937_64 rng(12);
+  const int items = 2;
+  for (const Case& cs : {Case{{3, 4}, 6}, Case{{2, 2, 1}, 4}}) {
+    int sum = 0;
+    for (int d : cs.degrees) sum += d;
+    const int nt = exact_grid_n_theta(sum, cs.lout), np = exact_grid_n_phi(sum, cs.lout);
+    const GauntProduct<TypeParam> sparse(GauntRoute::kSparse, cs.degrees, cs.lout);
+    for (int channels : {8, 12, 3}) {
+      std::vector<Host> f;
+      for (int d : cs.degrees) f.push_back(random_features(rng, items, d, channels));
+      const Host cbar = random_features(rng, items, cs.lout, channels);
+      const Host exact = gaunt_forward(sparse, f, items, channels);
+      const auto exact_adj = gaunt_reverse(sparse, f, cbar, items, channels);
+      for (int n_phi = np; n_phi < np + 4; ++n_phi) {
+        const GauntProduct<TypeParam> grid(GauntRoute::kGrid, cs.degrees, cs.lout, nt, n_phi);
+        EXPECT_LT(max_abs_diff(gaunt_forward(grid, f, items, channels), exact),
+                  1e-13 * max_abs(exact))
+            << "n_phi " << n_phi << " channels " << channels;
+        const auto adj = gaunt_reverse(grid, f, cbar, items, channels);
+        for (std::size_t k = 0; k < f.size(); ++k) {
+          EXPECT_LT(max_abs_diff(adj[k], exact_adj[k]), 1e-13 * max_abs(exact_adj[k]))
+              << "factor " << k << " n_phi " << n_phi << " channels " << channels;
+        }
+      }
+    }
   }
 }
 
