@@ -193,7 +193,7 @@ def run_one(
 
 def has_style(lmp: str, plugin: str, name: str) -> bool:
     with tempfile.TemporaryDirectory() as work:
-        pathlib.Path(work, "in.info").write_text(f"plugin load {plugin}\ninfo pair_styles\n")
+        pathlib.Path(work, "in.info").write_text(f"plugin load {plugin}\ninfo styles pair\n")
         out = subprocess.run(
             [lmp, "-in", "in.info", "-log", "none"], cwd=work, capture_output=True, text=True
         ).stdout

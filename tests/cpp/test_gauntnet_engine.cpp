@@ -172,6 +172,25 @@ class GauntNetEngineTest : public ::testing::Test {
     }
     return out;
   }
+
+  // (max |F − F_fd|, max |F_fd|) over every atom and component, F_fd the central difference
+  // of the engine's own energy with step h.
+  static std::pair<double, double> finite_difference_force_error(Engine& engine, const HostGraph& g,
+                                                                 double h) {
+    const Outputs out = run(engine, g);
+    double max_err = 0, max_f = 0;
+    for (int i = 0; i < g.n_local; ++i) {
+      for (int c = 0; c < 3; ++c) {
+        HostGraph plus = g, minus = g;
+        plus.positions[std::size_t(i)][std::size_t(c)] += h;
+        minus.positions[std::size_t(i)][std::size_t(c)] -= h;
+        const double fd = -(run(engine, plus).energy - run(engine, minus).energy) / (2 * h);
+        max_err = std::max(max_err, std::abs(fd - out.forces[std::size_t(i)][std::size_t(c)]));
+        max_f = std::max(max_f, std::abs(fd));
+      }
+    }
+    return {max_err, max_f};
+  }
 };
 
 TYPED_TEST_SUITE(GauntNetEngineTest, gaunt::test::ExecutionSpaces);
@@ -253,19 +272,7 @@ TYPED_TEST(GauntNetEngineTest, ForcesAndVirialMatchFiniteDifferences) {
   HostGraph g = fixture_graph(s);
   const Outputs out = TestFixture::run(engine, g);
   const double h = 1e-5;
-  double max_err = 0, max_f = 0;
-  for (int i = 0; i < g.n_local; ++i) {
-    for (int c = 0; c < 3; ++c) {
-      HostGraph plus = g, minus = g;
-      plus.positions[std::size_t(i)][std::size_t(c)] += h;
-      minus.positions[std::size_t(i)][std::size_t(c)] -= h;
-      const double fd =
-          -(TestFixture::run(engine, plus).energy - TestFixture::run(engine, minus).energy) /
-          (2 * h);
-      max_err = std::max(max_err, std::abs(fd - out.forces[std::size_t(i)][std::size_t(c)]));
-      max_f = std::max(max_f, std::abs(fd));
-    }
-  }
+  const auto [max_err, max_f] = TestFixture::finite_difference_force_error(engine, g, h);
   EXPECT_GT(max_f, 1e-2);
   EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
   // Virial = −dE/dε under the homogeneous deformation x -> x (1 + ε).
@@ -465,21 +472,7 @@ TYPED_TEST(GauntNetEngineTest, RadialTableForcesAreGradientAndCloseToExact) {
                  1e-2);
   }
   const HostGraph g = fixture_graph(reference().at("structures").at(0));
-  const Outputs out = TestFixture::run(tabulated, g);
-  const double h = 1e-5;
-  double max_err = 0, max_f = 0;
-  for (int i = 0; i < g.n_local; ++i) {
-    for (int c = 0; c < 3; ++c) {
-      HostGraph plus = g, minus = g;
-      plus.positions[std::size_t(i)][std::size_t(c)] += h;
-      minus.positions[std::size_t(i)][std::size_t(c)] -= h;
-      const double fd =
-          -(TestFixture::run(tabulated, plus).energy - TestFixture::run(tabulated, minus).energy) /
-          (2 * h);
-      max_err = std::max(max_err, std::abs(fd - out.forces[std::size_t(i)][std::size_t(c)]));
-      max_f = std::max(max_f, std::abs(fd));
-    }
-  }
+  const auto [max_err, max_f] = TestFixture::finite_difference_force_error(tabulated, g, 1e-5);
   EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
 }
 
