@@ -16,6 +16,12 @@ macro(gaunt_kokkos_options)
     if(GAUNT_CUDA_DRIVER_STUB)
       get_filename_component(_gaunt_stub_dir "${GAUNT_CUDA_DRIVER_STUB}" DIRECTORY)
       link_directories(${_gaunt_stub_dir})
+      # Executables linked against liblammps.so, which needs libcuda.so.1: the linker looks for
+      # that soname, which the stub folder does not have. A link named so, for link time only.
+      set(_gaunt_stub_soname_dir ${CMAKE_BINARY_DIR}/cuda_driver_stub)
+      file(MAKE_DIRECTORY ${_gaunt_stub_soname_dir})
+      file(CREATE_LINK ${GAUNT_CUDA_DRIVER_STUB} ${_gaunt_stub_soname_dir}/libcuda.so.1 SYMBOLIC)
+      add_link_options("LINKER:-rpath-link,${_gaunt_stub_soname_dir}")
     endif()
   else()
     set(Kokkos_ENABLE_CUDA OFF CACHE BOOL "" FORCE)

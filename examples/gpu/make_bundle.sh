@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the CUDA variant here (no GPU needed: nvcc compiles and links) and packs what a GPU node
-# needs into one folder, gpu_bundle/ at the repository root (ignored by git, ~30 MiB):
+# needs into one folder, gpu_bundle/ at the repository root (ignored by git, ~40 MiB):
 #   lmp, liblammps.so.0, gauntplugin.so (Kokkos CUDA + OpenMP, HOPPER90 unless GAUNT_CUDA_ARCH),
 #   the shared libraries they need beyond glibc/libstdc++ (OpenMPI, FFTW, libzip, OpenSSL, ...),
 #   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models.
@@ -38,4 +38,9 @@ for so in "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so; do
   done
 done
 cp /usr/share/openmpi/openmpi-mca-params.conf "$bundle/" 2>/dev/null || true
+# Symbols are not needed to run; the device tool carries at most 64 MiB.
+strip --strip-unneeded "$bundle/lmp" "$bundle/gauntplugin.so" "$bundle"/lib/*.so* 2>/dev/null || true
+# liblammps.so with the KOKKOS package's device code is ~100 MB; it compresses to ~12 MB.
+# run_on_gpu.sh unpacks it (python3's lzma) before anything runs.
+xz -T0 -6 "$bundle/lib/liblammps.so.0"
 echo "gpu_bundle: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"

@@ -14,10 +14,22 @@ out="$(mkdir -p "${2:?usage: run_on_gpu.sh BUNDLE OUT}" && cd "$2" && pwd)"
 log="$out/gpu_check.log"
 exec > >(tee "$log") 2>&1
 
+# Unpack what make_bundle.sh compressed (python3's lzma: no xz binary needed there).
+for packed in "$bundle"/lib/*.xz; do
+  [[ -e "$packed" ]] || continue
+  python3 -c 'import lzma, shutil, sys
+with lzma.open(sys.argv[1]) as src, open(sys.argv[1][:-3], "wb") as dst:
+    shutil.copyfileobj(src, dst)' "$packed" && rm -f "$packed"
+done
+
 # The CUDA runtime and cuFFT of the node: its toolkit, or the nvidia-* wheels of its Python.
 cuda_libs=""
 for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib; do
   [[ -e "$dir/libcudart.so.13" ]] && cuda_libs="$cuda_libs:$dir"
+done
+# The driver (libcuda.so.1), where a container mounts it outside the loader's default paths.
+for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+  [[ -e "$dir/libcuda.so.1" ]] && cuda_libs="$cuda_libs:$dir"
 done
 wheels="$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/*/lib/libcu*.so*")})))' 2>/dev/null)"
 export LD_LIBRARY_PATH="$bundle/lib${cuda_libs}${wheels:+:$wheels}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
