@@ -10,6 +10,7 @@
 #include <Kokkos_Core.hpp>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gaunt_tuning.hpp"
@@ -58,9 +59,18 @@ inline int channel_block_width(int channels, int wmax) {
   if (wmax >= 4 && channels % 4 == 0) return 4;
   return 1;
 }
-template <class ExecutionSpace>
-int channel_block_for(int channels) {
-  return channel_block_width(channels, GauntTuning<ExecutionSpace>::channel_block);
+// Calls run(std::integral_constant<int, W>{}) with W = channel_block_width(channels, wmax), the
+// block width as a compile-time constant (kernels are instantiated for wmax, 4 and 1 only).
+template <int wmax, class Run>
+void with_channel_block(int channels, Run&& run) {
+  const int w = channel_block_width(channels, wmax);
+  if constexpr (wmax > 4) {
+    if (w == wmax) return run(std::integral_constant<int, wmax>{});
+  }
+  if constexpr (wmax >= 4) {
+    if (w == 4) return run(std::integral_constant<int, 4>{});
+  }
+  run(std::integral_constant<int, 1>{});
 }
 
 // Copies a host std::vector into a labelled device view.

@@ -356,21 +356,10 @@ void dispatch_grid(const std::string& label, const ExecutionSpace& space,
                    const typename GridProduct<ExecutionSpace>::Tables& t,
                    const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
                    double* out, const double* out_adj, int items, int channels) {
-  constexpr int wmax = GauntTuning<ExecutionSpace>::grid_channel_block;
-  const int w = channel_block_width(channels, wmax);
-  if constexpr (wmax > 4) {
-    if (w == wmax) {
-      return run_grid<ExecutionSpace, wmax, Reverse>(label, space, t, a, a_adj, out, out_adj, items,
-                                                     channels);
-    }
-  }
-  if constexpr (wmax >= 4) {
-    if (w == 4) {
-      return run_grid<ExecutionSpace, 4, Reverse>(label, space, t, a, a_adj, out, out_adj, items,
-                                                  channels);
-    }
-  }
-  run_grid<ExecutionSpace, 1, Reverse>(label, space, t, a, a_adj, out, out_adj, items, channels);
+  with_channel_block<GauntTuning<ExecutionSpace>::grid_channel_block>(channels, [&](auto w) {
+    run_grid<ExecutionSpace, decltype(w)::value, Reverse>(label, space, t, a, a_adj, out, out_adj,
+                                                          items, channels);
+  });
 }
 
 }  // namespace

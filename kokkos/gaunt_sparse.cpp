@@ -174,21 +174,10 @@ void dispatch_chain(const std::string& label, const ExecutionSpace& space,
                     const typename SparseChain<ExecutionSpace>::Tables& t,
                     const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
                     double* out, const double* out_adj, int items, int channels) {
-  const int w = channel_block_for<ExecutionSpace>(channels);
-  constexpr int wmax = GauntTuning<ExecutionSpace>::channel_block;
-  if constexpr (wmax > 4) {
-    if (w == wmax) {
-      return run_chain<ExecutionSpace, wmax, Reverse>(label, space, t, a, a_adj, out, out_adj,
-                                                      items, channels);
-    }
-  }
-  if constexpr (wmax >= 4) {
-    if (w == 4) {
-      return run_chain<ExecutionSpace, 4, Reverse>(label, space, t, a, a_adj, out, out_adj, items,
-                                                   channels);
-    }
-  }
-  run_chain<ExecutionSpace, 1, Reverse>(label, space, t, a, a_adj, out, out_adj, items, channels);
+  with_channel_block<GauntTuning<ExecutionSpace>::channel_block>(channels, [&](auto w) {
+    run_chain<ExecutionSpace, decltype(w)::value, Reverse>(label, space, t, a, a_adj, out, out_adj,
+                                                           items, channels);
+  });
 }
 
 }  // namespace

@@ -41,6 +41,32 @@ struct ProductBasisTeams {
     Policy policy(space, n_atoms, 1, vector);
     return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(kRows, channels)));
   }
+
+  // The team's scratch cut into its row blocks (acc holds B in the forward pass, B̄ in the reverse).
+  struct Rows {
+    Scratch all;
+    KOKKOS_INLINE_FUNCTION Rows(const Member& team, int channels)
+        : all(team.team_scratch(0), kRows, channels) {}
+    KOKKOS_INLINE_FUNCTION auto block(int begin, int n) const {
+      return Kokkos::subview(all, Kokkos::pair<int, int>(begin, begin + n), Kokkos::ALL);
+    }
+    template <class Params>
+    KOKKOS_INLINE_FUNCTION auto S(const Params& p) const {
+      return block(0, p.lmax + 1);
+    }
+    template <class Params>
+    KOKKOS_INLINE_FUNCTION auto F(const Params& p) const {
+      return block(kMaxEngineLmax + 1, p.n_factors);
+    }
+    template <class Params>
+    KOKKOS_INLINE_FUNCTION auto F_adj(const Params& p) const {
+      return block(kMaxEngineLmax + 1 + kMaxFactors, p.n_factors);
+    }
+    template <class Params>
+    KOKKOS_INLINE_FUNCTION auto acc(const Params& p) const {
+      return block(kMaxEngineLmax + 1 + 2 * kMaxFactors, p.nu_max);
+    }
+  };
 };
 
 // S_l(x_p) = Σ_m Ã_{a,lm,k} Y_lm(x_p) and F^f(x_p) = Σ_l w^f_{s,l,k} S_l(x_p) for all k, each
@@ -80,7 +106,6 @@ void forward_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const AtomFeatures<MemorySpace>& A_mixed,
                            const AtomInvariants<MemorySpace>& B) {
   using Teams = detail::ProductBasisTeams<ExecutionSpace>;
-  using Scratch = typename Teams::Scratch;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
@@ -88,13 +113,8 @@ void forward_product_basis(const ExecutionSpace& space, const GauntNetParameters
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const Scratch rows(team.team_scratch(0), Teams::kRows, K);
-        const auto S = Kokkos::subview(rows, Kokkos::pair<int, int>(0, p.lmax + 1), Kokkos::ALL);
-        const int f0 = kMaxEngineLmax + 1, acc0 = f0 + 2 * kMaxFactors;
-        const auto F =
-            Kokkos::subview(rows, Kokkos::pair<int, int>(f0, f0 + p.n_factors), Kokkos::ALL);
-        const auto acc =
-            Kokkos::subview(rows, Kokkos::pair<int, int>(acc0, acc0 + p.nu_max), Kokkos::ALL);
+        const typename Teams::Rows rows(team, K);
+        const auto S = rows.S(p), F = rows.F(p), acc = rows.acc(p);
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
           for (int nu = 0; nu < p.nu_max; ++nu) acc(nu, k) = 0.0;
         });
@@ -122,7 +142,6 @@ void reverse_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const AtomInvariants<MemorySpace>& B_adj,
                            const AtomFeatures<MemorySpace>& A_mixed_adj) {
   using Teams = detail::ProductBasisTeams<ExecutionSpace>;
-  using Scratch = typename Teams::Scratch;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
@@ -130,15 +149,8 @@ void reverse_product_basis(const ExecutionSpace& space, const GauntNetParameters
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const Scratch rows(team.team_scratch(0), Teams::kRows, K);
-        const auto S = Kokkos::subview(rows, Kokkos::pair<int, int>(0, p.lmax + 1), Kokkos::ALL);
-        const int f0 = kMaxEngineLmax + 1, fbar0 = f0 + kMaxFactors, bbar0 = f0 + 2 * kMaxFactors;
-        const auto F =
-            Kokkos::subview(rows, Kokkos::pair<int, int>(f0, f0 + p.n_factors), Kokkos::ALL);
-        const auto F_adj =
-            Kokkos::subview(rows, Kokkos::pair<int, int>(fbar0, fbar0 + p.n_factors), Kokkos::ALL);
-        const auto B_bar =
-            Kokkos::subview(rows, Kokkos::pair<int, int>(bbar0, bbar0 + p.nu_max), Kokkos::ALL);
+        const typename Teams::Rows rows(team, K);
+        const auto S = rows.S(p), F = rows.F(p), F_adj = rows.F_adj(p), B_bar = rows.acc(p);
         for (int lm = 0; lm < p.n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
                                [&](const int k) { A_mixed_adj(a, lm, k) = 0.0; });
