@@ -2,11 +2,13 @@
 // three routes of kokkos/gaunt_product.hpp against the full real Clebsch-Gordan tensor product
 // (kokkos/clebsch_gordan.hpp), channel-wise, C channels, for several batch sizes (items), on the
 // default host execution space. Set-up (tables, plans, allocation) is not timed; each case runs
-// one warm-up call, then `repeats` timed calls (fenced), and reports the median.
+// one warm-up call, then `repeats` timed rounds in which the methods run one call each in turn
+// (fenced; interleaved, so machine noise hits all alike), and reports each median.
 //
 // Usage: bench_gaunt [--lmax 8] [--lmin 1] [--channels 128] [--batches 32,4096] [--repeats 5]
 //                    [--budget 4] [--max-case-seconds 40] [--fit-from 3]
 //                    [--clock wall|cpu] [--csv gaunt_benchmark.csv]
+//                    [--methods fourier,grid,sparse,cg]
 // --clock cpu: rank by process CPU time instead of wall time (use on a shared, oversubscribed
 // machine with OMP_NUM_THREADS=1, where wall time of long calls includes other processes' turns;
 // with several threads CPU time sums the threads). Both clocks are always written to the CSV.
@@ -29,6 +31,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -50,6 +53,7 @@ struct Options {
   double budget = 4.0, max_case_seconds = 40.0;
   std::vector<int> batches = {32, 4096};
   std::string csv = "gaunt_benchmark.csv";
+  std::vector<std::string> methods = {"fourier", "grid", "sparse", "cg"};
 };
 
 Options parse(int argc, char** argv) {
@@ -86,6 +90,17 @@ Options parse(int argc, char** argv) {
         std::exit(2);
       }
       o.cpu_clock = c == "cpu";
+    } else if (arg == "--methods") {
+      o.methods.clear();
+      std::stringstream ss(next());
+      for (std::string tok; std::getline(ss, tok, ',');) {
+        if (tok != "fourier" && tok != "grid" && tok != "sparse" && tok != "cg") {
+          std::fprintf(stderr, "--methods: unknown method %s (fourier, grid, sparse, cg)\n",
+                       tok.c_str());
+          std::exit(2);
+        }
+        o.methods.push_back(tok);
+      }
     } else if (arg == "--batches") {
       o.batches.clear();
       std::stringstream ss(next());
@@ -127,26 +142,39 @@ double cpu_seconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-Timing time_calls(const std::function<void()>& call, const Options& o) {
+// Times several calls side by side: one warm-up each, then `repeats` rounds in which every call
+// runs once (fenced), so that slow phases of a shared machine hit every method alike and the
+// ratios of the medians are not skewed by when a method happened to run.
+std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& calls,
+                                     const Options& o) {
   using clock = std::chrono::steady_clock;
-  auto t0 = clock::now();
-  call();  // warm-up (first-touch, caches, lazily built FFT plans)
-  Kokkos::fence();
-  const double warm = std::chrono::duration<double>(clock::now() - t0).count();
-  const int repeats = warm * o.repeats > o.budget ? 5 : o.repeats;
-  std::vector<double> wall, cpu;
-  for (int r = 0; r < repeats; ++r) {
-    const double c0 = cpu_seconds();
-    t0 = clock::now();
-    call();
+  double warm = 0;
+  for (const auto& call : calls) {
+    const auto t0 = clock::now();
+    call();  // warm-up (first-touch, caches, lazily built FFT plans)
     Kokkos::fence();
-    wall.push_back(std::chrono::duration<double>(clock::now() - t0).count());
-    cpu.push_back(cpu_seconds() - c0);
+    warm += std::chrono::duration<double>(clock::now() - t0).count();
   }
-  std::sort(wall.begin(), wall.end());
-  std::sort(cpu.begin(), cpu.end());
-  const double w = wall[wall.size() / 2], c = cpu[cpu.size() / 2];
-  return {o.cpu_clock ? c : w, w, c, repeats};
+  const int repeats = warm * o.repeats > o.budget ? 5 : o.repeats;
+  std::vector<std::vector<double>> wall(calls.size()), cpu(calls.size());
+  for (int r = 0; r < repeats; ++r) {
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      const double c0 = cpu_seconds();
+      const auto t0 = clock::now();
+      calls[i]();
+      Kokkos::fence();
+      wall[i].push_back(std::chrono::duration<double>(clock::now() - t0).count());
+      cpu[i].push_back(cpu_seconds() - c0);
+    }
+  }
+  std::vector<Timing> out;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    std::sort(wall[i].begin(), wall[i].end());
+    std::sort(cpu[i].begin(), cpu[i].end());
+    const double w = wall[i][repeats / 2], c = cpu[i][repeats / 2];
+    out.push_back({o.cpu_clock ? c : w, w, c, repeats});
+  }
+  return out;
 }
 
 double fit_exponent(const std::vector<int>& L, const std::vector<double>& t, int from) {
@@ -170,7 +198,7 @@ double fit_exponent(const std::vector<int>& L, const std::vector<double>& t, int
 int main(int argc, char** argv) {
   Kokkos::ScopeGuard guard(argc, argv);
   const Options o = parse(argc, argv);
-  const std::vector<std::string> methods = {"fourier", "grid", "sparse", "cg"};
+  const std::vector<std::string>& methods = o.methods;
   std::printf(
       "# Gaunt products vs full real CG tensor product: L1 = L2 = L, Lout = 2L, C = %d, "
       "%s with %d threads\n",
@@ -194,7 +222,14 @@ int main(int argc, char** argv) {
       const Features b = random_features(rng, batch, L, o.channels);
       Features out(Kokkos::view_alloc(Kokkos::WithoutInitializing, "bench::out"), batch,
                    gaunt::sh_size(lout), o.channels);
-      std::map<std::string, double> ns;
+      std::map<std::string, double> ns = {
+          {"fourier", NAN}, {"grid", NAN}, {"sparse", NAN}, {"cg", NAN}};
+      // Products of every method that is not skipped, then all timed side by side.
+      std::vector<std::string> timed;
+      std::vector<std::function<void()>> calls;
+      std::map<std::string, long> couplings;
+      std::vector<std::unique_ptr<gaunt::GauntProduct<Space>>> products;
+      std::unique_ptr<gaunt::ClebschGordanProduct<Space>> cg;
       for (const std::string& m : methods) {
         const auto known = last_ns.find({m, L});
         if (o.max_case_seconds > 0 && known != last_ns.end() &&
@@ -202,30 +237,36 @@ int main(int argc, char** argv) {
           ns[m] = NAN;
           continue;
         }
-        Timing t;
-        long couplings = 0;
+        timed.push_back(m);
         if (m == "cg") {
-          const gaunt::ClebschGordanProduct<Space> cg(L, L, lout);
-          couplings = cg.n_couplings();
-          t = time_calls([&] { cg.forward(a, b, out); }, o);
+          cg = std::make_unique<gaunt::ClebschGordanProduct<Space>>(L, L, lout);
+          couplings[m] = cg->n_couplings();
+          calls.emplace_back([&] { cg->forward(a, b, out); });
         } else {
           const gaunt::GauntRoute route = m == "fourier" ? gaunt::GauntRoute::kFourier
                                           : m == "grid"  ? gaunt::GauntRoute::kGrid
                                                          : gaunt::GauntRoute::kSparse;
-          const gaunt::GauntProduct<Space> product(route, {L, L}, lout);
-          t = time_calls([&] { product.forward({a, b}, out); }, o);
+          products.push_back(
+              std::make_unique<gaunt::GauntProduct<Space>>(route, std::vector<int>{L, L}, lout));
+          calls.emplace_back([&, p = products.back().get()] { p->forward({a, b}, out); });
         }
+      }
+      const std::vector<Timing> timings = time_interleaved(calls, o);
+      for (std::size_t i = 0; i < timed.size(); ++i) {
+        const std::string& m = timed[i];
+        const Timing& t = timings[i];
         ns[m] = t.median / (double(batch) * o.channels) * 1e9;
         last_ns[{m, L}] = ns[m];
         results[batch][m].first.push_back(L);
         results[batch][m].second.push_back(ns[m]);
         csv << L << "," << batch << "," << o.channels << "," << m << ","
             << (o.cpu_clock ? "cpu" : "wall") << "," << t.median << "," << ns[m] << ","
-            << t.median_wall << "," << t.median_cpu << "," << t.repeats << "," << couplings << "\n";
+            << t.median_wall << "," << t.median_cpu << "," << t.repeats << "," << couplings[m]
+            << "\n";
       }
       std::string best;
-      for (auto it = methods.begin(); it + 1 != methods.end(); ++it) {
-        if (!std::isnan(ns[*it]) && (best.empty() || ns[*it] < ns[best])) best = *it;
+      for (const char* m : {"fourier", "grid", "sparse"}) {
+        if (!std::isnan(ns[m]) && (best.empty() || ns[m] < ns[best])) best = m;
       }
       auto cell = [](double v) {
         char buf[32];
