@@ -25,6 +25,10 @@ using ConstFeatureView = Kokkos::View<const double***, Kokkos::LayoutRight, Memo
 
 inline constexpr int kMaxGauntFactors = 4;
 
+// How the 2D-Fourier route convolves (gaunt_fourier.hpp): by FFT, directly, or whichever takes
+// fewer operations.
+enum class FourierConvolution { kAuto, kFft, kDirect };
+
 // Pointers to up to kMaxGauntFactors feature arrays, copyable into kernels.
 template <class T>
 struct FactorPointers {

@@ -51,7 +51,7 @@ std::vector<PairCouplings> sparse_stages(const std::vector<int>& degree, int lou
 
 template <class ExecutionSpace>
 GauntProduct<ExecutionSpace>::GauntProduct(GauntRoute route, std::vector<int> factor_degrees,
-                                           int lout, int grid_n_theta, int grid_n_phi)
+                                           int lout, const Options& options)
     : route_(route), degree_(std::move(factor_degrees)), lout_(lout) {
   const int nf = int(degree_.size());
   if (nf < 2 || nf > kMaxGauntFactors) {
@@ -70,11 +70,12 @@ GauntProduct<ExecutionSpace>::GauntProduct(GauntRoute route, std::vector<int> fa
   }
   switch (route) {
     case GauntRoute::kGrid:
-      grid_ =
-          std::make_unique<GridProduct<ExecutionSpace>>(degree_, lout, grid_n_theta, grid_n_phi);
+      grid_ = std::make_unique<GridProduct<ExecutionSpace>>(degree_, lout, options.grid_n_theta,
+                                                            options.grid_n_phi);
       break;
     case GauntRoute::kFourier:
-      fourier_ = std::make_unique<FourierProduct<ExecutionSpace>>(degree_, lout);
+      fourier_ = std::make_unique<FourierProduct<ExecutionSpace>>(degree_, lout,
+                                                                  options.fourier_convolution);
       break;
     case GauntRoute::kSparse:
       sparse_ = std::make_unique<SparseChain<ExecutionSpace>>(sparse_stages(degree_, lout),

@@ -14,6 +14,7 @@
 #include <Kokkos_Core.hpp>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gaunt_features.hpp"
@@ -39,11 +40,18 @@ class GauntProduct {
   using Features = FeatureView<memory_space>;
   using ConstFeatures = ConstFeatureView<memory_space>;
 
-  // factor_degrees: L_1..L_ν (2 ≤ ν ≤ 4, each ≤ 16), lout ≤ 16. For kGrid, grid_n_theta /
-  // grid_n_phi > 0 override the default exact grid (the minimal n_θ and the minimal even n_φ;
-  // used to test the exactness boundary).
-  GauntProduct(GauntRoute route, std::vector<int> factor_degrees, int lout, int grid_n_theta = 0,
-               int grid_n_phi = 0);
+  // Route options: for kGrid, grid_n_theta / grid_n_phi > 0 override the default exact grid
+  // (the minimal n_θ and the minimal even n_φ; used to test the exactness boundary); for
+  // kFourier, how the convolution runs.
+  struct Options {
+    int grid_n_theta = 0, grid_n_phi = 0;
+    FourierConvolution fourier_convolution = FourierConvolution::kAuto;
+  };
+
+  // factor_degrees: L_1..L_ν (2 ≤ ν ≤ 4, each ≤ 16), lout ≤ 16.
+  GauntProduct(GauntRoute route, std::vector<int> factor_degrees, int lout, const Options& options);
+  GauntProduct(GauntRoute route, std::vector<int> factor_degrees, int lout)
+      : GauntProduct(route, std::move(factor_degrees), lout, Options{}) {}
   ~GauntProduct();
   GauntProduct(GauntProduct&&) noexcept;
   GauntProduct& operator=(GauntProduct&&) noexcept;

@@ -27,6 +27,12 @@ struct GauntTuning {
   static constexpr int team_size = 1;
   // Bytes of FFT work arrays the 2D-Fourier route may hold at once (items are chunked to fit).
   static constexpr std::size_t fourier_workspace_bytes = std::size_t(96) << 20;
+  // FourierConvolution::kAuto convolves directly when direct_cost × this < fft_cost
+  // (gaunt_fourier.cpp). Measured on one core (bench_gaunt --fourier fft|direct, C = 128): for
+  // L ⊗ L -> 2L the direct kernel is 2.8x (L = 1) to 11x (L = 8) slower than FFTW, whose small
+  // transforms beat their N log N count; for L ⊗ 1 -> 1, L = 4..8 (16-30x fewer direct
+  // operations) the two take the same time within noise. So: direct only when ≥ 16x fewer.
+  static constexpr double fourier_direct_cost_factor = 16.0;
 };
 
 #ifdef KOKKOS_ENABLE_CUDA
@@ -36,6 +42,7 @@ struct GauntTuning<Kokkos::Cuda> {
   static constexpr int grid_channel_block = 1;
   static constexpr int team_size = 128;
   static constexpr std::size_t fourier_workspace_bytes = std::size_t(2) << 30;
+  static constexpr double fourier_direct_cost_factor = 1.0;  // not measured on a GPU yet
 };
 #endif
 

@@ -8,7 +8,7 @@
 // Usage: bench_gaunt [--lmax 8] [--lmin 1] [--channels 128] [--batches 32,4096] [--repeats 5]
 //                    [--budget 4] [--max-case-seconds 40] [--fit-from 3]
 //                    [--clock wall|cpu] [--csv gaunt_benchmark.csv]
-//                    [--methods fourier,grid,sparse,cg]
+//                    [--methods fourier,grid,sparse,cg] [--fourier auto|fft|direct]
 // --clock cpu: rank by process CPU time instead of wall time (use on a shared, oversubscribed
 // machine with OMP_NUM_THREADS=1, where wall time of long calls includes other processes' turns;
 // with several threads CPU time sums the threads). Both clocks are always written to the CSV.
@@ -54,6 +54,7 @@ struct Options {
   std::vector<int> batches = {32, 4096};
   std::string csv = "gaunt_benchmark.csv";
   std::vector<std::string> methods = {"fourier", "grid", "sparse", "cg"};
+  gaunt::FourierConvolution convolution = gaunt::FourierConvolution::kAuto;
 };
 
 Options parse(int argc, char** argv) {
@@ -101,6 +102,15 @@ Options parse(int argc, char** argv) {
         }
         o.methods.push_back(tok);
       }
+    } else if (arg == "--fourier") {
+      const std::string c = next();
+      if (c != "auto" && c != "fft" && c != "direct") {
+        std::fprintf(stderr, "--fourier must be auto, fft or direct, got %s\n", c.c_str());
+        std::exit(2);
+      }
+      o.convolution = c == "fft"      ? gaunt::FourierConvolution::kFft
+                      : c == "direct" ? gaunt::FourierConvolution::kDirect
+                                      : gaunt::FourierConvolution::kAuto;
     } else if (arg == "--batches") {
       o.batches.clear();
       std::stringstream ss(next());
@@ -246,8 +256,9 @@ int main(int argc, char** argv) {
           const gaunt::GauntRoute route = m == "fourier" ? gaunt::GauntRoute::kFourier
                                           : m == "grid"  ? gaunt::GauntRoute::kGrid
                                                          : gaunt::GauntRoute::kSparse;
-          products.push_back(
-              std::make_unique<gaunt::GauntProduct<Space>>(route, std::vector<int>{L, L}, lout));
+          products.push_back(std::make_unique<gaunt::GauntProduct<Space>>(
+              route, std::vector<int>{L, L}, lout,
+              gaunt::GauntProduct<Space>::Options{0, 0, o.convolution}));
           calls.emplace_back([&, p = products.back().get()] { p->forward({a, b}, out); });
         }
       }

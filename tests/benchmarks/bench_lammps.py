@@ -3,7 +3,7 @@
 One command measures, in one invocation, MD steps (velocity Verlet, NVE) of
 
 - gaunt          (host style, 1 MPI rank, 1 thread)
-- gaunt/kk       (Kokkos OpenMP, 1 and 2 threads)
+- gaunt/kk       (Kokkos OpenMP, 1 and 2 threads; and 1 thread with `radial_table 2000`)
 - gaunt/torch    (LibTorch autograd baseline, 1 thread; when the plugin has it)
 - snap Ta06A     (2J = 6, 30 bispectrum components; LAMMPS's examples/snap, 1 thread)
 - snap W 2940    (2J = 8, 55 components, + ZBL; LAMMPS's examples/snap, 1 thread)
@@ -49,7 +49,9 @@ SI_MODEL = ROOT / "examples" / "models" / "si" / "si.gaunt.pt"
 class Lattice:
     name: str  # LAMMPS lattice style
     constant: float  # Å
-    basis: Tuple[Tuple[float, float, float], ...]  # fractional positions in the cubic cell
+    basis: Tuple[
+        Tuple[float, float, float], ...
+    ]  # fractional positions in the cubic cell
     mass: float
 
 
@@ -83,6 +85,13 @@ def styles(lammps_tree: pathlib.Path) -> Dict[str, Style]:
         ),
         "gaunt/kk:2": Style(
             "gaunt/kk, 2 threads", DIAMOND_SI, gaunt.replace("{style}", "gaunt"), 2, 5.0
+        ),
+        "gaunt/kk:1:table": Style(
+            "gaunt/kk, 1 thread, radial_table 2000",
+            DIAMOND_SI,
+            gaunt.replace("{style}", "gaunt radial_table 2000"),
+            1,
+            5.0,
         ),
         "gaunt/torch": Style(
             "gaunt/torch", DIAMOND_SI, gaunt.replace("{style}", "gaunt/torch"), 0, 5.0
@@ -124,7 +133,9 @@ def cells_for(lattice: Lattice, target_atoms: int) -> Tuple[int, int, int]:
 def neighbours_per_atom(lattice: Lattice, cutoff: float) -> int:
     """Neighbours within the cutoff in the perfect crystal (what each atom sees at step 0)."""
     basis = np.array(lattice.basis) * lattice.constant
-    shifts = np.array(list(itertools.product(range(-3, 4), repeat=3))) * lattice.constant
+    shifts = (
+        np.array(list(itertools.product(range(-3, 4), repeat=3))) * lattice.constant
+    )
     images = (basis[None, :, :] + shifts[:, None, :]).reshape(-1, 3)
     d = np.linalg.norm(images - basis[0], axis=1)
     return int(np.sum((d > 1e-8) & (d < cutoff)))
@@ -146,7 +157,9 @@ def model_size(path: pathlib.Path) -> Dict[str, float]:
     }
 
 
-def input_script(style: Style, cells: Tuple[int, int, int], steps: int, plugin: str) -> str:
+def input_script(
+    style: Style, cells: Tuple[int, int, int], steps: int, plugin: str
+) -> str:
     lat = style.lattice
     pair = style.pair_lines.replace("{model}", str(SI_MODEL))
     return f"""plugin load {plugin}
@@ -175,7 +188,9 @@ def run_one(
 ) -> Tuple[float, float, int]:
     """(atom-steps/s, peak resident memory in MB, atoms) of one timed run."""
     with tempfile.TemporaryDirectory() as work:
-        pathlib.Path(work, "in.bench").write_text(input_script(style, cells, steps, plugin))
+        pathlib.Path(work, "in.bench").write_text(
+            input_script(style, cells, steps, plugin)
+        )
         cmd = [lmp, "-in", "in.bench", "-log", "none", "-screen", "screen.txt"]
         threads = max(style.kokkos_threads, 1)
         if style.kokkos_threads:
@@ -193,9 +208,14 @@ def run_one(
 
 def has_style(lmp: str, plugin: str, name: str) -> bool:
     with tempfile.TemporaryDirectory() as work:
-        pathlib.Path(work, "in.info").write_text(f"plugin load {plugin}\ninfo styles pair\n")
+        pathlib.Path(work, "in.info").write_text(
+            f"plugin load {plugin}\ninfo styles pair\n"
+        )
         out = subprocess.run(
-            [lmp, "-in", "in.info", "-log", "none"], cwd=work, capture_output=True, text=True
+            [lmp, "-in", "in.info", "-log", "none"],
+            cwd=work,
+            capture_output=True,
+            text=True,
         ).stdout
     return f" {name} " in f" {out.replace(chr(10), ' ')} "
 
@@ -222,16 +242,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build")
     parser.add_argument("--lammps-tree", type=pathlib.Path, default=None)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000]
+    )
     parser.add_argument("--max-atoms", type=int, default=100000)
     parser.add_argument("--styles", nargs="+", default=None)
-    parser.add_argument("--seconds", type=float, default=5.0, help="target time of a timed run")
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "tests/benchmarks/results")
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="target time of a timed run"
+    )
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=ROOT / "tests/benchmarks/results"
+    )
     args = parser.parse_args(argv)
     lmp = str((args.build / "lmp").resolve())
     plugin = str((args.build / "plugins" / "gauntplugin.so").resolve())
     tree = args.lammps_tree or pathlib.Path(
-        re.search(r"GAUNT_LAMMPS_TREE:\w+=(.*)", (args.build / "CMakeCache.txt").read_text())[1]
+        re.search(
+            r"GAUNT_LAMMPS_TREE:\w+=(.*)", (args.build / "CMakeCache.txt").read_text()
+        )[1]
     )
     all_styles = styles(tree)
     chosen = args.styles or list(all_styles)

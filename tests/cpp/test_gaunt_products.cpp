@@ -1,6 +1,7 @@
 // Gaunt products (kokkos/gaunt_product.hpp) and the Clebsch-Gordan baseline
 // (kokkos/clebsch_gordan.hpp), float64, on every execution space of the build:
-//   - every route equals the product from exact sympy coefficients (real_gaunt_l4.json);
+//   - every route (the Fourier one with FFT and with direct convolution) equals the product from
+//     exact sympy coefficients (real_gaunt_l4.json);
 //   - a 3-factor product equals the chained exact coefficients;
 //   - routes agree with each other (ν = 2..4, degrees up to 8 / Lout 16);
 //   - equivariance under random rotations (real Wigner D by exact quadrature);
@@ -34,6 +35,23 @@ const std::vector<Case> kCases = {
     {{8, 8}, 16},   {{8, 8}, 8},       {{5, 7}, 3},       {{2, 2, 2}, 6}, {{3, 1, 2}, 2},
     {{4, 4, 4}, 8}, {{2, 3, 1, 2}, 4}, {{2, 2, 2, 2}, 8}, {{8, 6}, 16},   {{1, 8}, 0}};
 
+// Every route, the 2D-Fourier one with each convolution (FFT and direct).
+struct Variant {
+  GauntRoute route;
+  FourierConvolution convolution;
+  std::string name;
+};
+const std::vector<Variant> kVariants = {
+    {GauntRoute::kFourier, FourierConvolution::kFft, "fourier/fft"},
+    {GauntRoute::kFourier, FourierConvolution::kDirect, "fourier/direct"},
+    {GauntRoute::kGrid, FourierConvolution::kAuto, "grid"},
+    {GauntRoute::kSparse, FourierConvolution::kAuto, "sparse"}};
+
+template <class Space>
+GauntProduct<Space> make_product(const Variant& v, std::vector<int> degrees, int lout) {
+  return GauntProduct<Space>(v.route, std::move(degrees), lout, {0, 0, v.convolution});
+}
+
 template <class Space>
 class GauntProductTest : public ::testing::Test {};
 TYPED_TEST_SUITE(GauntProductTest, ExecutionSpaces);
@@ -56,13 +74,13 @@ TYPED_TEST(GauntProductTest, RoutesMatchExactSympyProducts) {
         A[(std::size_t(item) * sh_size(l1) + i) * channels + channel] = a[i];
       for (int i = 0; i < sh_size(l2); ++i)
         B[(std::size_t(item) * sh_size(l2) + i) * channels + channel] = b[i];
-      for (GauntRoute route : kAllGauntRoutes) {
-        const GauntProduct<TypeParam> product(route, {l1, l2}, lout);
+      for (const Variant& v : kVariants) {
+        const auto product = make_product<TypeParam>(v, {l1, l2}, lout);
         const Host out = gaunt_forward(product, {A, B}, items, channels);
         for (int i = 0; i < sh_size(lout); ++i) {
           const double got = out[(std::size_t(item) * sh_size(lout) + i) * channels + channel];
           EXPECT_NEAR(got, expected[i], 1e-13 * scale)
-              << to_string(route) << " (" << l1 << "," << l2 << "->" << lout << ") index " << i;
+              << v.name << " (" << l1 << "," << l2 << "->" << lout << ") index " << i;
         }
       }
     }
@@ -89,10 +107,10 @@ TYPED_TEST(GauntProductTest, ThreeFactorsMatchChainedExactCoefficients) {
     if (i3 < sh_size(l3) && i4 < sh_size(lout)) expected[i4] += g * ab[j] * c[i3];
   }
   Host e(expected.begin(), expected.end());
-  for (GauntRoute route : kAllGauntRoutes) {
-    const GauntProduct<TypeParam> product(route, {l1, l2, l3}, lout);
+  for (const Variant& v : kVariants) {
+    const auto product = make_product<TypeParam>(v, {l1, l2, l3}, lout);
     const Host out = gaunt_forward(product, {a, b, c}, 1, 1);
-    EXPECT_LT(max_abs_diff(out, e), 1e-13 * max_abs(e)) << to_string(route);
+    EXPECT_LT(max_abs_diff(out, e), 1e-13 * max_abs(e)) << v.name;
   }
 }
 
@@ -106,11 +124,11 @@ TYPED_TEST(GauntProductTest, RoutesAgree) {
                                     f, items, channels);
     const double scale = max_abs(grid);
     ASSERT_GT(scale, 0.0);
-    for (GauntRoute route : {GauntRoute::kFourier, GauntRoute::kSparse}) {
+    for (const Variant& v : kVariants) {
       const Host out =
-          gaunt_forward(GauntProduct<TypeParam>(route, cs.degrees, cs.lout), f, items, channels);
+          gaunt_forward(make_product<TypeParam>(v, cs.degrees, cs.lout), f, items, channels);
       EXPECT_LT(max_abs_diff(out, grid), 1e-13 * scale)
-          << to_string(route) << " vs grid, case ν=" << cs.degrees.size() << " lout " << cs.lout;
+          << v.name << " vs grid, case ν=" << cs.degrees.size() << " lout " << cs.lout;
     }
   }
 }
@@ -128,13 +146,13 @@ TYPED_TEST(GauntProductTest, EquivariantUnderRotations) {
       f.push_back(random_features(rng, items, d, channels));
       fr.push_back(rotate(D, dmax, f.back(), items, d, channels));
     }
-    for (GauntRoute route : kAllGauntRoutes) {
-      const GauntProduct<TypeParam> product(route, cs.degrees, cs.lout);
+    for (const Variant& v : kVariants) {
+      const auto product = make_product<TypeParam>(v, cs.degrees, cs.lout);
       const Host out = gaunt_forward(product, f, items, channels);
       const Host out_rotated_inputs = gaunt_forward(product, fr, items, channels);
       const Host rotated_out = rotate(D, dmax, out, items, cs.lout, channels);
       EXPECT_LT(max_abs_diff(out_rotated_inputs, rotated_out), 1e-12 * max_abs(out))
-          << to_string(route) << " lout " << cs.lout;
+          << v.name << " lout " << cs.lout;
     }
   }
 }
@@ -147,8 +165,7 @@ TYPED_TEST(GauntProductTest, ParityOddPathsVanish) {
   using Memory = typename TypeParam::memory_space;
   const ClebschGordanProduct<TypeParam> cg(L, L, lout);
   std::vector<GauntProduct<TypeParam>> products;
-  for (GauntRoute route : kAllGauntRoutes)
-    products.emplace_back(route, std::vector<int>{L, L}, lout);
+  for (const Variant& v : kVariants) products.push_back(make_product<TypeParam>(v, {L, L}, lout));
   for (int l1 = 1; l1 <= L; ++l1)
     for (int l2 = 1; l2 <= L; ++l2) {
       Host a = random_features(rng, 1, L, 1), b = random_features(rng, 1, L, 1);
@@ -159,9 +176,9 @@ TYPED_TEST(GauntProductTest, ParityOddPathsVanish) {
       FeatureView<Memory> cg_view("out", 1, sh_size(lout), 1);
       cg.forward(to_device<Memory>(a, 1, L, 1), to_device<Memory>(b, 1, L, 1), cg_view);
       const Host cg_out = to_host(cg_view);
-      for (const auto& product : products) {
-        const GauntRoute route = product.route();
-        const Host out = gaunt_forward(product, {a, b}, 1, 1);
+      for (std::size_t p = 0; p < products.size(); ++p) {
+        const std::string& route = kVariants[p].name;
+        const Host out = gaunt_forward(products[p], {a, b}, 1, 1);
         for (int l3 = std::abs(l1 - l2); l3 <= std::min(l1 + l2, lout); ++l3) {
           double norm = 0, cg_norm = 0;
           for (int i = l3 * l3; i < (l3 + 1) * (l3 + 1); ++i) {
@@ -169,10 +186,10 @@ TYPED_TEST(GauntProductTest, ParityOddPathsVanish) {
             cg_norm += cg_out[i] * cg_out[i];
           }
           if ((l1 + l2 + l3) % 2 == 1) {
-            EXPECT_LT(std::sqrt(norm), 1e-15) << to_string(route) << " " << l1 << l2 << l3;
+            EXPECT_LT(std::sqrt(norm), 1e-15) << route << " " << l1 << l2 << l3;
             EXPECT_GT(std::sqrt(cg_norm), 1e-3) << "CG path " << l1 << l2 << l3;
           } else {
-            EXPECT_GT(std::sqrt(norm), 1e-3) << to_string(route) << " " << l1 << l2 << l3;
+            EXPECT_GT(std::sqrt(norm), 1e-3) << route << " " << l1 << l2 << l3;
           }
         }
       }
@@ -195,7 +212,7 @@ TYPED_TEST(GauntProductTest, GridSizeBoundary) {
         gaunt_forward(GauntProduct<TypeParam>(GauntRoute::kSparse, cs.degrees, cs.lout), f, 2, 2);
     const double scale = max_abs(exact);
     auto error = [&](int n_theta, int n_phi) {
-      const GauntProduct<TypeParam> p(GauntRoute::kGrid, cs.degrees, cs.lout, n_theta, n_phi);
+      const GauntProduct<TypeParam> p(GauntRoute::kGrid, cs.degrees, cs.lout, {n_theta, n_phi});
       return max_abs_diff(gaunt_forward(p, f, 2, 2), exact) / scale;
     };
     EXPECT_LT(error(nt, np), 1e-13);
@@ -224,7 +241,7 @@ TYPED_TEST(GauntProductTest, GridExactForEveryPhiResidue) {
       const Host exact = gaunt_forward(sparse, f, items, channels);
       const auto exact_adj = gaunt_reverse(sparse, f, cbar, items, channels);
       for (int n_phi = np; n_phi < np + 4; ++n_phi) {
-        const GauntProduct<TypeParam> grid(GauntRoute::kGrid, cs.degrees, cs.lout, nt, n_phi);
+        const GauntProduct<TypeParam> grid(GauntRoute::kGrid, cs.degrees, cs.lout, {nt, n_phi});
         EXPECT_LT(max_abs_diff(gaunt_forward(grid, f, items, channels), exact),
                   1e-13 * max_abs(exact))
             << "n_phi " << n_phi << " channels " << channels;
@@ -246,13 +263,13 @@ TYPED_TEST(GauntProductTest, AdjointDotProductTest) {
     std::vector<Host> f;
     for (int d : cs.degrees) f.push_back(random_features(rng, items, d, channels));
     const Host cbar = random_features(rng, items, cs.lout, channels);
-    for (GauntRoute route : kAllGauntRoutes) {
-      const GauntProduct<TypeParam> product(route, cs.degrees, cs.lout);
+    for (const Variant& v : kVariants) {
+      const auto product = make_product<TypeParam>(v, cs.degrees, cs.lout);
       const double lhs = dot(gaunt_forward(product, f, items, channels), cbar);
       const auto adj = gaunt_reverse(product, f, cbar, items, channels);
       for (std::size_t k = 0; k < f.size(); ++k) {
         EXPECT_NEAR(dot(f[k], adj[k]), lhs, 1e-12 * std::max(1.0, std::abs(lhs)))
-            << to_string(route) << " factor " << k << " ν=" << f.size() << " lout " << cs.lout;
+            << v.name << " factor " << k << " ν=" << f.size() << " lout " << cs.lout;
       }
     }
   }
@@ -270,8 +287,8 @@ TYPED_TEST(GauntProductTest, AdjointMatchesFiniteDifferences) {
       dir.push_back(random_features(rng, items, d, channels));
     }
     const Host cbar = random_features(rng, items, cs.lout, channels);
-    for (GauntRoute route : kAllGauntRoutes) {
-      const GauntProduct<TypeParam> product(route, cs.degrees, cs.lout);
+    for (const Variant& v : kVariants) {
+      const auto product = make_product<TypeParam>(v, cs.degrees, cs.lout);
       auto value = [&](double h) {
         std::vector<Host> g = f;
         for (std::size_t k = 0; k < g.size(); ++k)
@@ -285,7 +302,7 @@ TYPED_TEST(GauntProductTest, AdjointMatchesFiniteDifferences) {
       double analytic = 0;
       for (std::size_t k = 0; k < f.size(); ++k) analytic += dot(adj[k], dir[k]);
       EXPECT_NEAR(analytic, fd, 1e-12 * std::max(1.0, std::abs(fd)))
-          << to_string(route) << " ν=" << f.size() << " lout " << cs.lout;
+          << v.name << " ν=" << f.size() << " lout " << cs.lout;
     }
   }
 }
@@ -342,15 +359,18 @@ TYPED_TEST(GauntProductTest, FourierRouteChunksItems) {
   const int items = 45, channels = 64, L = 8, lout = 16;
   const std::vector<Host> f = {random_features(rng, items, L, channels),
                                random_features(rng, items, L, channels)};
-  const GauntProduct<TypeParam> fourier(GauntRoute::kFourier, {L, L}, lout);
   const Host grid =
       gaunt_forward(GauntProduct<TypeParam>(GauntRoute::kGrid, {L, L}, lout), f, items, channels);
-  EXPECT_LT(max_abs_diff(gaunt_forward(fourier, f, items, channels), grid), 1e-13 * max_abs(grid));
   const Host cbar = random_features(rng, items, lout, channels);
-  const auto adj = gaunt_reverse(fourier, f, cbar, items, channels);
   const double lhs = dot(grid, cbar);
-  EXPECT_NEAR(dot(f[0], adj[0]), lhs, 1e-12 * std::abs(lhs));
-  EXPECT_NEAR(dot(f[1], adj[1]), lhs, 1e-12 * std::abs(lhs));
+  for (const Variant& v : {kVariants[0], kVariants[1]}) {
+    const auto fourier = make_product<TypeParam>(v, {L, L}, lout);
+    EXPECT_LT(max_abs_diff(gaunt_forward(fourier, f, items, channels), grid), 1e-13 * max_abs(grid))
+        << v.name;
+    const auto adj = gaunt_reverse(fourier, f, cbar, items, channels);
+    EXPECT_NEAR(dot(f[0], adj[0]), lhs, 1e-12 * std::abs(lhs)) << v.name;
+    EXPECT_NEAR(dot(f[1], adj[1]), lhs, 1e-12 * std::abs(lhs)) << v.name;
+  }
 }
 
 TYPED_TEST(GauntProductTest, BadArgumentsThrow) {
