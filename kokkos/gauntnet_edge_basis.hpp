@@ -76,11 +76,11 @@ struct EdgeBasisAdj {
 };
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
-// from the radial MLP otherwise; returns the smallest r over edges with both species ≥ 0 and
-// r < r_c (+∞ when there is none).
+// from the radial MLP otherwise (its layers in float32 when mixed_precision); returns the smallest
+// r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
 template <class ExecutionSpace, class MemorySpace>
 double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                          const RadialTable<MemorySpace>& table,
+                          const RadialTable<MemorySpace>& table, bool mixed_precision,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis) {
   const auto offsets = graph.offsets;
@@ -118,8 +118,10 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         if (active) {
           if (table.covers(r))
             table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          else if (mixed_precision)
+            radial_functions<float>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
           else
-            radial_functions(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+            radial_functions<double>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
           for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;

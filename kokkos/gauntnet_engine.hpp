@@ -86,6 +86,13 @@ class GauntNetEngine {
   void set_radial_table(int n_intervals);
   int radial_table_intervals() const { return radial_table_.n_intervals; }
 
+  // kDouble (default): float64 throughout, the reference. kMixed: the radial MLP's layers in
+  // float32 (gauntnet_radial.hpp); geometry, the other stages and every sum over neighbours
+  // and atoms stay float64. A tabulated radial function (set_radial_table) takes precedence.
+  enum class Precision { kDouble, kMixed };
+  void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
+
   // Local atoms per chunk (default GauntNetTuning<ExecutionSpace>::chunk_atoms; ≥ 1).
   void set_chunk_atoms(int n);
   int chunk_atoms() const { return chunk_atoms_; }
@@ -99,6 +106,7 @@ class GauntNetEngine {
   ExecutionSpace space_;
   GauntNetParameters<memory_space> params_;
   RadialTable<memory_space> radial_table_;
+  Precision precision_ = Precision::kDouble;
   std::vector<std::string> elements_;
   std::vector<int> atomic_numbers_;
   int chunk_atoms_ = GauntNetTuning<ExecutionSpace>::chunk_atoms;
@@ -214,7 +222,8 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     chunk.n_edges = offsets_host(first + chunk.n_atoms) - chunk.edge_begin;
     reserve_chunk(chunk.n_atoms, chunk.n_edges);
 
-    min_distance = std::min(min_distance, forward_edge_basis(space_, params_, radial_table_, graph,
+    min_distance = std::min(min_distance, forward_edge_basis(space_, params_, radial_table_,
+                                                             precision_ == Precision::kMixed, graph,
                                                              chunk, edge_basis_));
     forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
     forward_mixing(space_, params_, chunk, A_, A_mixed_);
@@ -250,6 +259,7 @@ std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
        p.readout_out.span() + p.e0s.span() + p.grid_sh.span() + p.grid_weight.span() +
        radial_table_.value.span() + radial_table_.slope.span()) *
       sizeof(double);
+  bytes += p.radial_weights_f32.span() * sizeof(float);
   bytes += edge_basis_.bytes() + edge_basis_adj_.bytes();
   bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +
             B_adj_.span()) *

@@ -35,6 +35,7 @@ struct GauntNetParameters {
   int width[kMaxRadialLayers + 1] = {};
   int layer_offset[kMaxRadialLayers] = {};
   View<double*> radial_weights;
+  View<float*> radial_weights_f32;  // the same, rounded once to float32 (precision mixed)
   View<double**> embedding;         // [S][K]
   View<double***> mixing;           // [L+1][K][K]  U^l_{k,q}
   View<double****> factor_weights;  // [F][S][L+1][K]
@@ -121,6 +122,8 @@ GauntNetParameters<MemorySpace> make_gauntnet_parameters(const ModelFile& m) {
                     H = p.readout_hidden, F = p.n_factors;
   p.radial_weights = upload<typename P::template View<double*>>("gaunt::GauntNet::radial_weights",
                                                                 radial, radial.size());
+  p.radial_weights_f32 = upload<typename P::template View<float*>>(
+      "gaunt::GauntNet::radial_weights_f32", radial, radial.size());
   p.embedding = upload<typename P::template View<double**>>("gaunt::GauntNet::embedding",
                                                             m.weight("embedding").values, S, K);
   p.mixing = upload<typename P::template View<double***>>("gaunt::GauntNet::mixing",

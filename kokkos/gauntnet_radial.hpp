@@ -1,7 +1,8 @@
 // The radial functions R_{k,l}(r) of GauntNet v1 (DESIGN.md §4, MODEL_FILE.md §5) and their
 // derivative, two ways:
 //   radial_functions  the radial MLP on the Bessel basis times the envelope, exactly as the model
-//                     file defines it (forward-mode tangent for dR/dr);
+//                     file defines it (forward-mode tangent for dR/dr), or with its layers in
+//                     float32 (`precision mixed`);
 //   RadialTable       cubic Hermite splines of R on a uniform grid of r (an optional speed-up,
 //                     DESIGN.md §8): knots r_n = r_lo + n h, n = 0..N, hold the exact R and dR/dr.
 // On [r_n, r_n+1] with s = (r - r_n) / h the spline is
@@ -15,22 +16,30 @@
 #include <Kokkos_Core.hpp>
 #include <numbers>
 #include <string>
+#include <type_traits>
 
 #include "gauntnet_parameters.hpp"
 
 namespace gaunt {
 
-KOKKOS_INLINE_FUNCTION double silu(double x) { return x / (1.0 + Kokkos::exp(-x)); }
+template <class Real>
+KOKKOS_INLINE_FUNCTION Real silu(Real x) {
+  return x / (Real(1) + Kokkos::exp(-x));
+}
 // d silu / dx = σ(x) (1 + x (1 − σ(x))), σ the logistic function.
-KOKKOS_INLINE_FUNCTION double silu_deriv(double x) {
-  const double sig = 1.0 / (1.0 + Kokkos::exp(-x));
-  return sig * (1.0 + x * (1.0 - sig));
+template <class Real>
+KOKKOS_INLINE_FUNCTION Real silu_deriv(Real x) {
+  const Real sig = Real(1) / (Real(1) + Kokkos::exp(-x));
+  return sig * (Real(1) + x * (Real(1) - sig));
 }
 
-// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c).
-template <class Params>
+// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c). Real = double: exactly as
+// the model file defines it. Real = float (`precision mixed`): the MLP's layers (weights,
+// activations, tangents, sums) in float32; the Bessel basis, the envelope and the outputs, and
+// everything after them, in float64.
+template <class Real, class Params>
 KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
-  double z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
+  Real z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
   const double inv_rc = 1.0 / p.cutoff;
   const double d = r * inv_rc;
   double d_pm1 = 1.0;
@@ -48,30 +57,36 @@ KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* 
     const double s = Kokkos::sin(w * r), c = Kokkos::cos(w * r);
     const double b = pref * s * inv_r;
     const double db = pref * (w * c * inv_r - s * inv_r * inv_r);
-    z[n - 1] = b * u;
-    dz[n - 1] = db * u + b * du;
+    z[n - 1] = Real(b * u);
+    dz[n - 1] = Real(db * u + b * du);
   }
   for (int t = 0; t < p.n_layers; ++t) {
     const int n_in = p.width[t], n_out = p.width[t + 1];
-    const double* W = p.radial_weights.data() + p.layer_offset[t];
-    const bool last = t == p.n_layers - 1;
-    double* out = last ? R : a;
-    double* dout = last ? dR : da;
+    const Real* W;
+    if constexpr (std::is_same_v<Real, float>)
+      W = p.radial_weights_f32.data() + p.layer_offset[t];
+    else
+      W = p.radial_weights.data() + p.layer_offset[t];
     for (int o = 0; o < n_out; ++o) {
-      out[o] = 0.0;
-      dout[o] = 0.0;
+      a[o] = Real(0);
+      da[o] = Real(0);
     }
     for (int i = 0; i < n_in; ++i) {
-      const double zi = z[i], dzi = dz[i];
+      const Real zi = z[i], dzi = dz[i];
       for (int o = 0; o < n_out; ++o) {
-        out[o] += zi * W[i * n_out + o];
-        dout[o] += dzi * W[i * n_out + o];
+        a[o] += zi * W[i * n_out + o];
+        da[o] += dzi * W[i * n_out + o];
       }
     }
-    if (!last) {
+    if (t + 1 < p.n_layers) {
       for (int o = 0; o < n_out; ++o) {
         z[o] = silu(a[o]);
         dz[o] = silu_deriv(a[o]) * da[o];
+      }
+    } else {
+      for (int o = 0; o < n_out; ++o) {
+        R[o] = a[o];
+        dR[o] = da[o];
       }
     }
   }
@@ -129,7 +144,7 @@ RadialTable<MemorySpace> make_radial_table(const ExecutionSpace& space,
   Kokkos::parallel_for(
       "gaunt::RadialTable::knots", Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_intervals + 1),
       KOKKOS_LAMBDA(const int n) {
-        radial_functions(p, t.r_lo + n * t.h, &t.value(n, 0), &t.slope(n, 0));
+        radial_functions<double>(p, t.r_lo + n * t.h, &t.value(n, 0), &t.slope(n, 0));
       });
   space.fence("gaunt::RadialTable: knots");
   return table;

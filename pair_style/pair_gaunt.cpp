@@ -67,20 +67,32 @@ void PairGaunt::allocate() {
 void PairGaunt::settings(int narg, char** arg) {
   check_units("pair_style");
   radial_table_intervals_ = 0;
+  mixed_precision_ = false;
   for (int iarg = 0; iarg < narg; iarg += 2) {
-    if (std::strcmp(arg[iarg], "radial_table") != 0)
-      error->all(FLERR, "Unknown pair_style {} keyword: {} (expected: radial_table N)",
-                 force->pair_style, arg[iarg]);
-    if (!has_radial_table())
-      error->all(FLERR, "pair_style {} has no radial_table: it evaluates the TorchScript model",
-                 force->pair_style);
+    const std::string keyword = arg[iarg];
+    if (keyword != "radial_table" && keyword != "precision")
+      error->all(FLERR,
+                 "Unknown pair_style {} keyword: {} (expected: radial_table N, precision "
+                 "double|mixed)",
+                 force->pair_style, keyword);
+    if (!native_engine())
+      error->all(FLERR, "pair_style {} has no {}: it evaluates the TorchScript model",
+                 force->pair_style, keyword);
     if (iarg + 1 >= narg)
-      error->all(FLERR, "pair_style {} radial_table needs a number of intervals",
-                 force->pair_style);
-    radial_table_intervals_ = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
-    if (radial_table_intervals_ < 0)
-      error->all(FLERR, "pair_style {} radial_table N needs N >= 0 (0: no table), got {}",
-                 force->pair_style, radial_table_intervals_);
+      error->all(FLERR, "pair_style {} {} needs a value ({})", force->pair_style, keyword,
+                 keyword == "precision" ? "double or mixed" : "a number of intervals");
+    if (keyword == "radial_table") {
+      radial_table_intervals_ = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+      if (radial_table_intervals_ < 0)
+        error->all(FLERR, "pair_style {} radial_table N needs N >= 0 (0: no table), got {}",
+                   force->pair_style, radial_table_intervals_);
+    } else {
+      const std::string value = arg[iarg + 1];
+      if (value != "double" && value != "mixed")
+        error->all(FLERR, "pair_style {} precision must be double or mixed, got {}",
+                   force->pair_style, value);
+      mixed_precision_ = value == "mixed";
+    }
   }
 }
 
@@ -193,7 +205,7 @@ void PairGaunt::ensure_kokkos_initialized() {
 void PairGaunt::create_engine(const gaunt::ModelFile& model) {
   ensure_kokkos_initialized();
   host_ = std::make_unique<HostCore>(model);
-  host_->core.engine().set_radial_table(radial_table_intervals_);
+  configure_engine(host_->core.engine());
   host_->core.set_type_map(type_to_species_);
   min_safe_distance_ = host_->core.engine().min_safe_distance();
 }

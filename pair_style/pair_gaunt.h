@@ -2,12 +2,14 @@
 // Kokkos' host execution space. Registered by the plugin (gauntplugin.cpp), not by a style
 // header, so there is no PairStyle() line here.
 //
-//   pair_style  gaunt [radial_table N]
+//   pair_style  gaunt [radial_table N] [precision double|mixed]
 //   pair_coeff  * * FILE.gaunt.pt El1 El2 ... ElN     (one element or NULL per atom type)
 //
 // radial_table N: the radial functions as cubic Hermite splines on N intervals of r instead of
 // the radial MLP (kokkos/gauntnet_radial.hpp; faster, error bounded by h⁴/384 max|R⁗|);
 // N = 0, the default, evaluates the MLP exactly.
+// precision mixed: the radial MLP's layers in float32, the rest in float64 (faster; forces
+// within ~1e-6 relative of float64); double, the default, is float64 throughout.
 //
 // Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
 // (this style reverse-communicates them itself); per-atom energy and virial.
@@ -48,6 +50,7 @@ class PairGaunt : public Pair {
   double cutoff_ = 0;
   double min_safe_distance_ = 0;
   int radial_table_intervals_ = 0;  // pair_style keyword radial_table N (0: exact MLP)
+  bool mixed_precision_ = false;    // pair_style keyword precision mixed
   // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
   std::vector<double> ghost_values_;
   int ghost_comm_size_ = 0;
@@ -55,8 +58,15 @@ class PairGaunt : public Pair {
   virtual void allocate();
   // Builds the engine for the style's execution space from a validated model file.
   virtual void create_engine(const gaunt::ModelFile& model);
-  // Whether the style's engine can tabulate its radial functions (pair_style keyword).
-  virtual bool has_radial_table() const { return true; }
+  // Whether the style runs the native engine, which takes the radial_table and precision
+  // keywords (gaunt/torch evaluates the TorchScript model instead).
+  virtual bool native_engine() const { return true; }
+  // The pair_style keywords, applied to a native engine of any execution space.
+  template <class Engine>
+  void configure_engine(Engine& engine) const {
+    engine.set_radial_table(radial_table_intervals_);
+    engine.set_precision(mixed_precision_ ? Engine::Precision::kMixed : Engine::Precision::kDouble);
+  }
   // Stops with a clear error when units are not metal.
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.

@@ -40,7 +40,7 @@ PairGauntKokkos<DeviceType>::~PairGauntKokkos() {
 template <class DeviceType>
 void PairGauntKokkos<DeviceType>::create_engine(const gaunt::ModelFile& model) {
   core_ = std::make_unique<gaunt_lammps::GauntPairCore<DeviceType>>(model);
-  core_->engine().set_radial_table(radial_table_intervals_);
+  configure_engine(core_->engine());
   core_->set_type_map(type_to_species_);
   min_safe_distance_ = core_->engine().min_safe_distance();
 }

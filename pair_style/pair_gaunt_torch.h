@@ -29,7 +29,7 @@ class PairGauntTorch : public PairGaunt {
 
  protected:
   void create_engine(const gaunt::ModelFile& model) override;
-  bool has_radial_table() const override { return false; }
+  bool native_engine() const override { return false; }
 
  private:
   struct TorchCore;

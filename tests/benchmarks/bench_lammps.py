@@ -3,7 +3,8 @@
 One command measures, in one invocation, MD steps (velocity Verlet, NVE) of
 
 - gaunt          (host style, 1 MPI rank, 1 thread)
-- gaunt/kk       (Kokkos OpenMP, 1 and 2 threads; and 1 thread with `radial_table 2000`)
+- gaunt/kk       (Kokkos OpenMP, 1 and 2 threads; and 1 thread with `radial_table 2000` and
+                  with `precision mixed`)
 - gaunt/torch    (LibTorch autograd baseline, 1 thread; when the plugin has it)
 - snap Ta06A     (2J = 6, 30 bispectrum components; LAMMPS's examples/snap, 1 thread)
 - snap W 2940    (2J = 8, 55 components, + ZBL; LAMMPS's examples/snap, 1 thread)
@@ -90,6 +91,13 @@ def styles(lammps_tree: pathlib.Path) -> Dict[str, Style]:
             "gaunt/kk, 1 thread, radial_table 2000",
             DIAMOND_SI,
             gaunt.replace("{style}", "gaunt radial_table 2000"),
+            1,
+            5.0,
+        ),
+        "gaunt/kk:1:mixed": Style(
+            "gaunt/kk, 1 thread, precision mixed",
+            DIAMOND_SI,
+            gaunt.replace("{style}", "gaunt precision mixed"),
             1,
             5.0,
         ),

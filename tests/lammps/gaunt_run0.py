@@ -30,6 +30,7 @@ import numpy as np
 NKTV2P_METAL = 1.6021765e6  # LAMMPS force->nktv2p for units metal (update.cpp)
 TOLERANCE = 1e-10
 TABLE_TOLERANCE = 1e-7  # with `radial_table 2000`: measured ~1e-9 (tiny model)
+MIXED_TOLERANCE = 1e-5  # with `precision mixed` (radial MLP in float32): measured ~3e-7
 # Arrays whose largest reference entry is below this (eV, eV/Å) are compared against it instead:
 # the near_cutoff fixture's forces are ~2e-13 eV/Å, set by the envelope u(d) ~ (1 - d)^3 at
 # d = 1 - 3e-5, where round-off of any evaluation order is ~1e-8 relative (1e-20 absolute).
@@ -38,7 +39,9 @@ SCALE_FLOOR = 1e-6
 MASSES = {"H": 1.008, "C": 12.011, "O": 15.999}
 
 
-def load_structure(reference: pathlib.Path, name: str) -> Tuple[Dict[str, Any], List[str]]:
+def load_structure(
+    reference: pathlib.Path, name: str
+) -> Tuple[Dict[str, Any], List[str]]:
     data = json.loads(reference.read_text())
     for s in data["structures"]:
         if s["name"] == name:
@@ -62,11 +65,15 @@ def box_of(structure: Dict[str, Any]) -> Tuple[str, str, np.ndarray]:
         return lines, "p p p", pos
     # Molecule: a fixed, non-periodic box with 10 Å of vacuum around the atoms.
     lo, hi = pos.min(axis=0) - 10.0, pos.max(axis=0) + 10.0
-    lines = "".join(f"{a:.17g} {b:.17g} {n}lo {n}hi\n" for a, b, n in zip(lo, hi, "xyz"))
+    lines = "".join(
+        f"{a:.17g} {b:.17g} {n}lo {n}hi\n" for a, b, n in zip(lo, hi, "xyz")
+    )
     return lines, "f f f", pos
 
 
-def write_data(path: pathlib.Path, structure: Dict[str, Any], elements: List[str]) -> str:
+def write_data(
+    path: pathlib.Path, structure: Dict[str, Any], elements: List[str]
+) -> str:
     box, boundary, pos = box_of(structure)
     lines = [
         f"fixture {structure['name']} (tests/reference/model/tiny_reference.json)",
@@ -81,7 +88,9 @@ def write_data(path: pathlib.Path, structure: Dict[str, Any], elements: List[str
     lines += [f"{t + 1} {MASSES[e]}" for t, e in enumerate(elements)]
     lines += ["", "Atoms # atomic", ""]
     for i, (sym, p) in enumerate(zip(structure["symbols"], pos)):
-        lines.append(f"{i + 1} {elements.index(sym) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}")
+        lines.append(
+            f"{i + 1} {elements.index(sym) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}"
+        )
     path.write_text("\n".join(lines) + "\n")
     return boundary
 
@@ -151,7 +160,9 @@ def run_lmp(
     env = dict(os.environ, OMP_PROC_BIND="false", OMP_NUM_THREADS="2")
     if plugin_path:
         env["LAMMPS_PLUGIN_PATH"] = plugin_path
-    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def parse_result(stdout: str) -> np.ndarray:
@@ -163,8 +174,12 @@ def parse_result(stdout: str) -> np.ndarray:
 
 def parse_dump(path: pathlib.Path) -> np.ndarray:
     lines = path.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
-    return np.array([[float(v) for v in line.split()] for line in lines[start:] if line.strip()])
+    start = (
+        next(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
+    )
+    return np.array(
+        [[float(v) for v in line.split()] for line in lines[start:] if line.strip()]
+    )
 
 
 def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
@@ -181,8 +196,15 @@ def check_fixture(args: argparse.Namespace) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     structure, elements = load_structure(pathlib.Path(args.reference), args.structure)
     boundary = write_data(workdir / "structure.data", structure, elements)
-    model = str(pathlib.Path(args.reference).parent / structure.get("model_file", "tiny.gaunt.pt"))
-    style = f"{args.style} radial_table {args.radial_table}" if args.radial_table else args.style
+    model = str(
+        pathlib.Path(args.reference).parent
+        / structure.get("model_file", "tiny.gaunt.pt")
+    )
+    style = args.style
+    if args.radial_table:
+        style += f" radial_table {args.radial_table}"
+    if args.precision != "double":
+        style += f" precision {args.precision}"
     script = input_script(
         args.plugin,
         "structure.data",
@@ -195,7 +217,14 @@ def check_fixture(args: argparse.Namespace) -> int:
     )
     plugin_dir = str(pathlib.Path(args.plugin).parent) if args.plugin_path else ""
     proc = run_lmp(
-        args.lmp, workdir, script, args.style, args.neigh, args.newton, plugin_dir, args.gpu
+        args.lmp,
+        workdir,
+        script,
+        args.style,
+        args.neigh,
+        args.newton,
+        plugin_dir,
+        args.gpu,
     )
     if proc.returncode != 0:
         print(proc.stdout[-4000:], proc.stderr[-4000:])
@@ -234,10 +263,16 @@ def check_fixture(args: argparse.Namespace) -> int:
     }
     failed = False
     # Tabulated radial functions (pair_style keyword radial_table): the table's own error
-    # (Hermite bound, tests/cpp) instead of round-off.
-    tolerance = TABLE_TOLERANCE if args.radial_table else TOLERANCE
-    if args.radial_table and checks["forces"] < 1e-12:
-        print("FAIL: radial_table forces agree to round-off: the table was not used")
+    # (Hermite bound, tests/cpp) instead of round-off; precision mixed: float32 rounding.
+    tolerance = TOLERANCE
+    if args.radial_table:
+        tolerance = TABLE_TOLERANCE
+    elif args.precision == "mixed":
+        tolerance = MIXED_TOLERANCE
+    if tolerance != TOLERANCE and checks["forces"] < 1e-12:
+        print(
+            "FAIL: forces agree to round-off: radial_table / precision mixed had no effect"
+        )
         failed = True
     for name, err in checks.items():
         ok = err <= (TOLERANCE if name == "sum_pe_atom" else tolerance)
@@ -260,7 +295,10 @@ ERROR_CASES = {
     "too_few_elements": "Incorrect number of elements in pair_coeff",
     "overlapping_atoms": "closer than the minimum safe distance",
     "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
-    "unknown_keyword": "Unknown pair_style gaunt keyword: smooth (expected: radial_table N)",
+    "unknown_keyword": "Unknown pair_style gaunt keyword: smooth (expected: radial_table N, "
+    "precision double|mixed)",
+    "bad_precision": "pair_style gaunt precision must be double or mixed, got single",
+    "torch_precision": "has no precision: it evaluates the TorchScript model",
     "negative_radial_table": "radial_table N needs N >= 0 (0: no table), got -5",
     "torch_radial_table": "has no radial_table: it evaluates the TorchScript model",
     # gaunt/torch only: a valid native part without the TorchScript module.
@@ -308,6 +346,8 @@ def check_error(args: argparse.Namespace) -> int:
         "unknown_keyword": " smooth 1",
         "negative_radial_table": " radial_table -5",
         "torch_radial_table": " radial_table 1000",
+        "bad_precision": " precision single",
+        "torch_precision": " precision mixed",
     }.get(args.case, "")
     script = input_script(
         args.plugin, "structure.data", boundary, str(model), style, coeff, units=units
@@ -356,9 +396,19 @@ def main(argv: List[str]) -> int:
         "--radial-table", type=int, default=0, help="pair_style keyword radial_table N"
     )
     fixture.add_argument(
-        "--gpu", action="store_true", help="Kokkos on one GPU (-k on g 1) instead of 2 threads"
+        "--precision",
+        default="double",
+        choices=["double", "mixed"],
+        help="pair_style keyword precision",
     )
-    sub.choices["error"].add_argument("--case", required=True, choices=sorted(ERROR_CASES))
+    fixture.add_argument(
+        "--gpu",
+        action="store_true",
+        help="Kokkos on one GPU (-k on g 1) instead of 2 threads",
+    )
+    sub.choices["error"].add_argument(
+        "--case", required=True, choices=sorted(ERROR_CASES)
+    )
     args = parser.parse_args(argv)
     for name in ("lmp", "plugin", "reference", "workdir"):
         setattr(args, name, str(pathlib.Path(getattr(args, name)).resolve()))
