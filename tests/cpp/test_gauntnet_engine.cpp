@@ -128,7 +128,8 @@ class GauntNetEngineTest : public ::testing::Test {
   using Engine = gaunt::GauntNetEngine<Space>;
   using Memory = typename Space::memory_space;
 
-  static Outputs run(Engine& engine, const HostGraph& h) {
+  // The graph's views on the engine's memory space.
+  static typename Engine::Graph make_graph(const HostGraph& h) {
     const int n_total = h.n_total();
     Kokkos::View<double* [3], Kokkos::LayoutRight, Memory> positions("positions", n_total);
     Kokkos::View<int*, Memory> species("species", n_total), offsets("offsets", h.n_local + 1),
@@ -154,7 +155,12 @@ class GauntNetEngineTest : public ::testing::Test {
     graph.species = species;
     graph.offsets = offsets;
     graph.neighbors = neighbors;
-    const auto& r = engine.compute(graph, {true, true});
+    return graph;
+  }
+
+  static Outputs run(Engine& engine, const HostGraph& h) {
+    const int n_total = h.n_total();
+    const auto& r = engine.compute(make_graph(h), {true, true});
     Outputs out;
     out.energy = r.energy;
     std::copy(r.virial, r.virial + 6, out.virial);
@@ -497,6 +503,33 @@ TYPED_TEST(GauntNetEngineTest, MixedPrecisionCloseToDouble) {
                  1e-2);
   }
   EXPECT_GT(max_rel, 1e-12) << "mixed precision gave the float64 energies: float32 path not taken";
+}
+
+// No allocation once the buffers have grown to the largest system (DESIGN.md §8): a second pass
+// over every fixture, with forces and per-atom virials, allocates nothing. Counted with Kokkos'
+// profiling hook for allocations; a probe view shows the hook counts.
+int g_allocations = 0;
+void count_allocation(Kokkos_Profiling_SpaceHandle, const char*, const void*, uint64_t) {
+  ++g_allocations;
+}
+
+TYPED_TEST(GauntNetEngineTest, NoAllocationsAfterFirstPass) {
+  using Memory = typename TestFixture::Memory;
+  typename TestFixture::Engine engine(tiny_model());
+  std::vector<typename TestFixture::Engine::Graph> graphs;
+  for (const auto& s : reference().at("structures"))
+    graphs.push_back(TestFixture::make_graph(fixture_graph(s)));
+  for (const auto& g : graphs) engine.compute(g, {true, true});
+  g_allocations = 0;
+  Kokkos::Tools::Experimental::set_allocate_data_callback(count_allocation);
+  { Kokkos::View<double*, Memory> probe("probe", 8); }
+  const int probe_count = g_allocations;
+  for (const auto& g : graphs) engine.compute(g, {true, true});
+  const int engine_count = g_allocations - probe_count;
+  Kokkos::Tools::Experimental::set_allocate_data_callback(nullptr);
+  EXPECT_EQ(probe_count, 1) << "the allocation hook did not count a view";
+  EXPECT_EQ(engine_count, 0) << "allocations in the second pass over " << graphs.size()
+                             << " structures";
 }
 
 }  // namespace
