@@ -14,7 +14,7 @@ W for SNAP), and prints a table of atom-steps/s, µs/atom-step, peak memory of t
 and the marginal memory per atom (slope between the two largest sizes); writes CSV and PNG plots.
 The sizes of the models (channels, L, ν, parameters, neighbours per atom) are printed first.
 
-Each run does `run 2` (warm-up: allocation, first neighbour list) and then a timed `run N`, with
+Each run does `run 1` (warm-up: allocation, first neighbour list) and then a timed `run N`, with
 N chosen from the previous size's throughput so a run takes about --seconds; the number reported
 is LAMMPS's own "Performance: ... atom-step/s" of the timed run.
 
@@ -186,7 +186,7 @@ neighbor 1.0 bin
 neigh_modify every 1 delay 0 check yes
 fix nve all nve
 thermo 0
-run 2
+run 1
 run {steps}
 """
 
@@ -209,9 +209,15 @@ def run_one(
         screen = pathlib.Path(work, "screen.txt").read_text()
         if status != 0:
             raise RuntimeError(f"{style.label}: lmp failed\n{screen[-2000:]}")
-        perf = re.findall(r"Performance:.* ([0-9.e+]+) atom-step/s", screen)
+        # LAMMPS prints atom-step/s, katom-step/s or Matom-step/s.
+        perf = [
+            float(value) * {"": 1.0, "k": 1e3, "M": 1e6}[prefix]
+            for value, prefix in re.findall(
+                r"Performance:.* ([0-9.e+]+) ([kM]?)atom-step/s", screen
+            )
+        ]
         atoms = re.findall(r"Loop time of .* steps with (\d+) atoms", screen)
-        return float(perf[-1]), usage.ru_maxrss / 1024.0, int(atoms[-1])
+        return perf[-1], usage.ru_maxrss / 1024.0, int(atoms[-1])
 
 
 def has_style(lmp: str, plugin: str, name: str) -> bool:
@@ -226,6 +232,30 @@ def has_style(lmp: str, plugin: str, name: str) -> bool:
             text=True,
         ).stdout
     return f" {name} " in f" {out.replace(chr(10), ' ')} "
+
+
+def print_ratios(rows: List[Dict[str, float]]) -> None:
+    """Throughput ratios at each size: gaunt/kk (1 thread) over gaunt/torch, snap W over gaunt."""
+    speed = {(r["style"], r["atoms"]): r["atom_steps_per_s"] for r in rows}
+    sizes = sorted({r["atoms"] for r in rows if r["style"].startswith("gaunt")})
+    kk = "gaunt/kk, 1 thread"
+    print("\nratios at each size (same invocation):")
+    for n in sizes:
+        parts = []
+        if (kk, n) in speed and ("gaunt/torch", n) in speed:
+            parts.append(
+                f"gaunt/kk / gaunt/torch = {speed[(kk, n)] / speed[('gaunt/torch', n)]:.2f}"
+            )
+        w = [
+            v
+            for (label, atoms), v in speed.items()
+            if label.startswith("snap W") and abs(atoms - n) <= 0.3 * n
+        ]
+        for label in (kk, kk + ", radial_table 2000", kk + ", precision mixed"):
+            if w and (label, n) in speed:
+                parts.append(f"snap W / {label} = {w[0] / speed[(label, n)]:.2f}")
+        if parts:
+            print(f"  {n:7d} atoms: " + "; ".join(parts))
 
 
 def plot(rows: List[Dict[str, float]], png: pathlib.Path) -> None:
@@ -254,6 +284,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000]
     )
     parser.add_argument("--max-atoms", type=int, default=100000)
+    parser.add_argument(
+        "--torch-max-atoms",
+        type=int,
+        default=10000,
+        help="largest box for gaunt/torch (the autograd baseline takes minutes per step above)",
+    )
     parser.add_argument("--styles", nargs="+", default=None)
     parser.add_argument(
         "--seconds", type=float, default=5.0, help="target time of a timed run"
@@ -288,17 +324,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     rows: List[Dict[str, float]] = []
     header = (
-        f"{'style':22s} {'atoms':>8s} {'steps':>6s} {'atom-steps/s':>13s} "
+        f"{'style':38s} {'atoms':>8s} {'steps':>6s} {'atom-steps/s':>13s} "
         f"{'µs/atom-step':>13s} {'peak MB':>9s} {'kB/atom':>8s}"
     )
     print(header)
     for key in chosen:
         style = all_styles[key]
         speed = 1000.0  # atom-steps/s guess for the first (smallest) size
-        for target in [s for s in args.sizes if s <= args.max_atoms]:
+        cap = min(
+            args.max_atoms,
+            args.torch_max_atoms if key == "gaunt/torch" else args.max_atoms,
+        )
+        for target in [s for s in args.sizes if s <= cap]:
             cells = cells_for(style.lattice, target)
             natoms = cells[0] * cells[1] * cells[2] * len(style.lattice.basis)
-            steps = int(min(200, max(2, args.seconds * speed / natoms)))
+            steps = int(min(200, max(1, args.seconds * speed / natoms)))
             speed, peak_mb, atoms = run_one(lmp, plugin, style, cells, steps)
             row = {
                 "style": style.label,
@@ -311,7 +351,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             }
             rows.append(row)
             print(
-                f"{style.label:22s} {atoms:8d} {steps:6d} {speed:13.4g} {1e6 / speed:13.4g} "
+                f"{style.label:38s} {atoms:8d} {steps:6d} {speed:13.4g} {1e6 / speed:13.4g} "
                 f"{peak_mb:9.1f} {row['kb_per_atom']:8.2f}",
                 flush=True,
             )
@@ -321,7 +361,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if len(sel) >= 2:
             a, b = sel[-2], sel[-1]
             slope = 1024.0 * (b["peak_mb"] - a["peak_mb"]) / (b["atoms"] - a["atoms"])
-            print(f"  {label:22s} {slope:8.2f} kB/atom")
+            print(f"  {label:38s} {slope:8.2f} kB/atom")
+    print_ratios(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "lammps_benchmark.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
