@@ -4,7 +4,8 @@
 #   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
 #   3. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
-#      the shipped Si model, and the peak GPU memory of each run (nvidia-smi).
+#      the shipped Si model, float64 and `precision mixed`, and the peak GPU memory of each run
+#      (nvidia-smi).
 # Everything it prints is also written to OUT (gpu_check.log, gpu_throughput.csv).
 # usage: bash examples/gpu/run_on_gpu.sh BUNDLE OUT
 set -uo pipefail
@@ -64,26 +65,34 @@ for example in aspirin_md si_crystal; do
   cp "$work/log.lammps" "$out/log.$example.lammps"
 done
 
-echo "== 3. throughput, Si crystal, gaunt/kk on the GPU (float64)"
-echo "atoms,cells,steps,atom_steps_per_s,us_per_atom_step,peak_gpu_mib" > "$out/gpu_throughput.csv"
-for cells in 5 10 16 25 40 50; do
-  steps=$(( cells <= 16 ? 100 : 20 ))
-  work="/tmp/gaunt_gpu/bench_$cells" && mkdir -p "$work"
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$work/mem.txt" &
-  smi=$!
-  (cd "$work" && timeout 120 "$lmp" "${kk[@]}" -in "$root/examples/si_crystal/in.nve" \
-     -var cells "$cells" -var steps "$steps" -var thermo_every "$steps" \
-     -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1)
-  rc=$?
-  kill "$smi" 2>/dev/null
-  peak=$(sort -n "$work/mem.txt" | tail -1)
-  perf=$(awk '/^Performance:/{for (i = 1; i < NF; i++) if ($(i+1) ~ /^atom-step\/s/) print $i}' "$work/log.lammps" | tail -1)
-  atoms=$(awk '/^Loop time/{print $(NF-1)}' "$work/log.lammps" | tail -1)
-  if [[ $rc -ne 0 || -z "$perf" ]]; then
-    echo "cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; break
-  fi
-  us=$(awk -v p="$perf" 'BEGIN{printf "%.4g", 1e6 / p}')
-  echo "$atoms,$cells,$steps,$perf,$us,$peak" | tee -a "$out/gpu_throughput.csv"
+echo "== 3. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
+echo "precision,atoms,cells,steps,atom_steps_per_s,us_per_atom_step,peak_gpu_mib" > "$out/gpu_throughput.csv"
+for precision in double mixed; do
+  input="/tmp/gaunt_gpu/in.si.$precision" && mkdir -p /tmp/gaunt_gpu
+  sed "s/^pair_style\( *\)gaunt$/pair_style\1gaunt precision $precision/" \
+    "$root/examples/si_crystal/in.nve" > "$input"
+  for cells in 5 10 16 25 40 50; do
+    steps=$(( cells <= 16 ? 100 : 20 ))
+    work="/tmp/gaunt_gpu/bench_${precision}_$cells" && mkdir -p "$work"
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$work/mem.txt" &
+    smi=$!
+    (cd "$work" && timeout 120 "$lmp" "${kk[@]}" -in "$input" \
+       -var cells "$cells" -var steps "$steps" -var thermo_every "$steps" \
+       -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1)
+    rc=$?
+    kill "$smi" 2>/dev/null
+    peak=$(sort -n "$work/mem.txt" | tail -1)
+    # LAMMPS prints atom-step/s, katom-step/s or Matom-step/s.
+    perf=$(awk '/^Performance:/{for (i = 1; i < NF; i++) {
+             u = $(i+1); f = u ~ /^katom-step/ ? 1e3 : u ~ /^Matom-step/ ? 1e6 : u ~ /^atom-step/ ? 1 : 0
+             if (f) printf "%.6g\n", $i * f }}' "$work/log.lammps" | tail -1)
+    atoms=$(awk '/^Loop time/{print $(NF-1)}' "$work/log.lammps" | tail -1)
+    if [[ $rc -ne 0 || -z "$perf" ]]; then
+      echo "$precision, cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; break
+    fi
+    us=$(awk -v p="$perf" 'BEGIN{printf "%.4g", 1e6 / p}')
+    echo "$precision,$atoms,$cells,$steps,$perf,$us,$peak" | tee -a "$out/gpu_throughput.csv"
+  done
 done
 echo "== done, status $status"
 exit $status
