@@ -1,6 +1,7 @@
 // Stage 2, the atomic basis (DESIGN.md §4, MODEL_FILE.md §5), per chunk atom a (i = first + a):
 //   A_{a,lm,k} = (1/n̄) Σ_{e ∈ edges(i)} R_{k,l}(r_e) Y_lm(r̂_e) h_{s_j,k},   h = embedding,
-// buffers A [atom][lm][k] (LayoutRight). Reverse, per edge e of centre a:
+// buffers A [atom][lm][k] (LayoutRight). Reverse, per edge e of centre a (no buffer: see
+// reverse_atomic_basis):
 //   R̄_{e,lK+k} = (1/n̄) h_{s_j,k} Σ_m Ā_{a,lm,k} Y_lm(r̂_e),
 //   Ȳ_{e,lm}   = (1/n̄) Σ_k Ā_{a,lm,k} R_{k,l}(r_e) h_{s_j,k}.
 // Edges of one centre are contiguous in the CSR list, so the forward sum needs no atomics.
@@ -11,6 +12,7 @@
 #include "gauntnet_edge_basis.hpp"
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
+#include "gauntnet_tuning.hpp"
 
 namespace gaunt {
 
@@ -56,40 +58,53 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
       });
 }
 
+// Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
+// and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
+//   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
+// so only g_e is stored (the fused edge kernel of DESIGN.md §8).
 template <class ExecutionSpace, class MemorySpace>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
                           const AtomFeatures<MemorySpace>& A_adj,
                           const EdgeBasisAdj<MemorySpace>& basis_adj) {
   const auto b = basis;
-  const auto adj = basis_adj;
+  const auto g_e = basis_adj.vector;
   const auto embedding = p.embedding;
-  const int K = p.channels, lmax = p.lmax;
+  const int K = p.channels, lmax = p.lmax, n_sh = p.n_sh;
   const double inv_avg = p.inv_avg_num_neighbors;
   Kokkos::parallel_for(
       "gaunt::AtomicBasis::reverse", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
       KOKKOS_LAMBDA(const int e) {
+        double g[3] = {0.0, 0.0, 0.0};
         const int sj = b.species_j(e);
-        const int a = b.centre(e);
-        for (int l = 0; l <= lmax; ++l) {
-          for (int m = -l; m <= l; ++m) adj.sh(e, l * l + l + m) = 0.0;
-          for (int k = 0; k < K; ++k) {
-            if (sj < 0) {
-              adj.radial(e, l * K + k) = 0.0;
-              continue;
+        if (sj >= 0) {
+          const int a = b.centre(e);
+          double ybar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
+          for (int lm = 0; lm < n_sh; ++lm) ybar[lm] = 0.0;
+          double dE_dr = 0.0;
+          for (int l = 0; l <= lmax; ++l) {
+            for (int k = 0; k < K; ++k) {
+              const double h = inv_avg * embedding(sj, k);
+              const double R = b.radial(e, l * K + k);
+              double sum = 0.0;
+              for (int m = -l; m <= l; ++m) {
+                const int lm = l * l + l + m;
+                const double abar = A_adj(a, lm, k);
+                sum += abar * b.sh(e, lm);
+                ybar[lm] += abar * R * h;
+              }
+              dE_dr += h * sum * b.radial_deriv(e, l * K + k);  // R̄ dR/dr
             }
-            const double h = inv_avg * embedding(sj, k);
-            const double R = b.radial(e, l * K + k);
-            double sum = 0.0;
-            for (int m = -l; m <= l; ++m) {
-              const int lm = l * l + l + m;
-              const double abar = A_adj(a, lm, k);
-              sum += abar * b.sh(e, lm);
-              adj.sh(e, lm) += abar * R * h;
-            }
-            adj.radial(e, l * K + k) = h * sum;
           }
+          const double x = b.vector(e, 0), y = b.vector(e, 1), z = b.vector(e, 2);
+          const double inv_r = 1.0 / Kokkos::sqrt(x * x + y * y + z * z);
+          g[0] = dE_dr * x * inv_r;
+          g[1] = dE_dr * y * inv_r;
+          g[2] = dE_dr * z * inv_r;
+          for (int lm = 0; lm < n_sh; ++lm)
+            for (int c = 0; c < 3; ++c) g[c] += ybar[lm] * b.sh_grad(e, lm, c);
         }
+        for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
       });
 }
 

@@ -4,8 +4,8 @@
 //   z_0 = e, z_t = silu(z_{t-1} W_{t-1}) (t = 1..m), R = z_m W_m,  R_{k,l} = R[l K + k]
 //   Y_lm(r̂)                                                                   (SH, §3)
 // together with dR/dr (forward-mode tangent through the MLP: ż_t = silu'(a_t) ż_{t-1} W) and
-// ∂Y_lm/∂r_ij. Forward buffers: EdgeBasis; reverse: EdgeBasisAdj
-//   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij.
+// ∂Y_lm/∂r_ij. Forward buffers: EdgeBasis; the reverse, g_e = ∂E/∂r_ij, is formed together with
+// the atomic basis's reverse (gauntnet_atomic_basis.hpp) into EdgeBasisAdj.
 // An edge contributes iff both species are ≥ 0 and 0 < r < r_c; otherwise species_j(e) = -1 and
 // its buffers are zero.
 #pragma once
@@ -53,26 +53,19 @@ struct EdgeBasis {
   }
 };
 
+// The reverse pass's per-edge result, g_e = ∂E/∂r_ij (R̄ and Ȳ are not stored:
+// reverse_atomic_basis forms and consumes them per edge).
 template <class MemorySpace>
 struct EdgeBasisAdj {
-  template <class T>
-  using View = Kokkos::View<T, Kokkos::LayoutRight, MemorySpace>;
-  View<double**> radial;     // [e][(L+1)K] ∂E/∂R_{k,l}
-  View<double**> sh;         // [e][M] ∂E/∂Y_lm
-  View<double* [3]> vector;  // [e] g_e = ∂E/∂r_ij
+  Kokkos::View<double* [3], Kokkos::LayoutRight, MemorySpace> vector;  // [e] g_e
 
-  void reserve(int n_edges, int n_radial, int n_sh) {
-    if (int(vector.extent(0)) >= n_edges && int(radial.extent(1)) == n_radial &&
-        int(sh.extent(1)) == n_sh)
-      return;
-    const auto no_init = [](const char* label) {
-      return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
-    };
-    radial = View<double**>(no_init("gaunt::EdgeBasisAdj::radial"), n_edges, n_radial);
-    sh = View<double**>(no_init("gaunt::EdgeBasisAdj::sh"), n_edges, n_sh);
-    vector = View<double* [3]>(no_init("gaunt::EdgeBasisAdj::vector"), n_edges);
+  void reserve(int n_edges) {
+    if (int(vector.extent(0)) >= n_edges) return;
+    vector = decltype(vector)(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string("gaunt::EdgeBasisAdj::vector")),
+        n_edges);
   }
-  std::size_t bytes() const { return (radial.span() + sh.span() + vector.span()) * sizeof(double); }
+  std::size_t bytes() const { return vector.span() * sizeof(double); }
 };
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
@@ -133,35 +126,6 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
       },
       Kokkos::Min<double>(min_r));
   return min_r;
-}
-
-// g_e = ∂E/∂r_ij from ∂E/∂R and ∂E/∂Y (chain rule through r = |r_ij| and Y(r̂)).
-template <class ExecutionSpace, class MemorySpace>
-void reverse_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                        const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
-                        const EdgeBasisAdj<MemorySpace>& basis_adj) {
-  const auto b = basis;
-  const auto adj = basis_adj;
-  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh;
-  Kokkos::parallel_for(
-      "gaunt::EdgeBasis::reverse", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
-      KOKKOS_LAMBDA(const int e) {
-        double g[3] = {0.0, 0.0, 0.0};
-        if (b.species_j(e) >= 0) {
-          double dE_dr = 0.0;
-          for (int q = 0; q < n_radial; ++q) dE_dr += adj.radial(e, q) * b.radial_deriv(e, q);
-          const double x = b.vector(e, 0), y = b.vector(e, 1), z = b.vector(e, 2);
-          const double inv_r = 1.0 / Kokkos::sqrt(x * x + y * y + z * z);
-          g[0] = dE_dr * x * inv_r;
-          g[1] = dE_dr * y * inv_r;
-          g[2] = dE_dr * z * inv_r;
-          for (int lm = 0; lm < n_sh; ++lm) {
-            const double ybar = adj.sh(e, lm);
-            for (int c = 0; c < 3; ++c) g[c] += ybar * b.sh_grad(e, lm, c);
-          }
-        }
-        for (int c = 0; c < 3; ++c) adj.vector(e, c) = g[c];
-      });
 }
 
 }  // namespace gaunt

@@ -9,7 +9,7 @@
 //   forward_product_basis -> B^ν_{a,k}                                   (gauntnet_product_basis)
 //   forward_readout       -> E_a                                         (gauntnet_readout)
 //   reverse_readout       -> B̄, reverse_product_basis -> Ã̄, reverse_mixing -> Ā,
-//   reverse_atomic_basis  -> R̄, Ȳ per edge, reverse_edge_basis -> g_e = ∂E/∂r_e,
+//   reverse_atomic_basis  -> R̄, Ȳ per edge, consumed at once: g_e = ∂E/∂r_e (fused),
 //   accumulate_forces     -> F_i += g_e, F_j −= g_e, W = −Σ r_e ⊗ g_e, per-atom W.
 // v1 is strictly local, so the chunks are independent; a message-passing v2 adds stages and
 // a ghost exchange between them.
@@ -150,7 +150,7 @@ void GauntNetEngine<ExecutionSpace>::reserve_chunk(int n_atoms, int n_edges) {
   const auto& p = params_;
   const int n_radial = (p.lmax + 1) * p.channels;
   edge_basis_.reserve(n_edges, n_radial, p.n_sh);
-  edge_basis_adj_.reserve(n_edges, n_radial, p.n_sh);
+  edge_basis_adj_.reserve(n_edges);
   reserve_atom_features(A_, "gaunt::AtomicBasis::A", n_atoms, p.n_sh, p.channels);
   reserve_atom_features(A_adj_, "gaunt::AtomicBasis::A_adj", n_atoms, p.n_sh, p.channels);
   reserve_atom_features(A_mixed_, "gaunt::Mixing::A_mixed", n_atoms, p.n_sh, p.channels);
@@ -234,7 +234,6 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     reverse_product_basis(space_, params_, graph, chunk, A_mixed_, B_adj_, A_mixed_adj_);
     reverse_mixing(space_, params_, chunk, A_mixed_adj_, A_adj_);
     reverse_atomic_basis(space_, params_, chunk, edge_basis_, A_adj_, edge_basis_adj_);
-    reverse_edge_basis(space_, params_, chunk, edge_basis_, edge_basis_adj_);
     virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,
                                 r.per_atom_virial, request.per_atom_virial);
   }
