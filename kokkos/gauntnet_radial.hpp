@@ -62,31 +62,39 @@ KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* 
   }
   for (int t = 0; t < p.n_layers; ++t) {
     const int n_in = p.width[t], n_out = p.width[t + 1];
+    const bool last = t + 1 == p.n_layers;
     const Real* W;
     if constexpr (std::is_same_v<Real, float>)
       W = p.radial_weights_f32.data() + p.layer_offset[t];
     else
       W = p.radial_weights.data() + p.layer_offset[t];
-    for (int o = 0; o < n_out; ++o) {
-      a[o] = Real(0);
-      da[o] = Real(0);
-    }
-    for (int i = 0; i < n_in; ++i) {
-      const Real zi = z[i], dzi = dz[i];
-      for (int o = 0; o < n_out; ++o) {
-        a[o] += zi * W[i * n_out + o];
-        da[o] += dzi * W[i * n_out + o];
+    // Outputs in blocks of at most kMaxRadialWidth (hidden layers are one block; the last layer,
+    // (L+1)K wide, may be several), summed in Real over i with the output loop innermost.
+    for (int o0 = 0; o0 < n_out; o0 += kMaxRadialWidth) {
+      const int nb = n_out - o0 < kMaxRadialWidth ? n_out - o0 : kMaxRadialWidth;
+      for (int o = 0; o < nb; ++o) {
+        a[o] = Real(0);
+        da[o] = Real(0);
+      }
+      for (int i = 0; i < n_in; ++i) {
+        const Real zi = z[i], dzi = dz[i];
+        const Real* Wi = W + i * n_out + o0;
+        for (int o = 0; o < nb; ++o) {
+          a[o] += zi * Wi[o];
+          da[o] += dzi * Wi[o];
+        }
+      }
+      if (last) {
+        for (int o = 0; o < nb; ++o) {
+          R[o0 + o] = a[o];
+          dR[o0 + o] = da[o];
+        }
       }
     }
-    if (t + 1 < p.n_layers) {
+    if (!last) {
       for (int o = 0; o < n_out; ++o) {
         z[o] = silu(a[o]);
         dz[o] = silu_deriv(a[o]) * da[o];
-      }
-    } else {
-      for (int o = 0; o < n_out; ++o) {
-        R[o] = a[o];
-        dR[o] = da[o];
       }
     }
   }

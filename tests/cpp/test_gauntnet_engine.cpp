@@ -398,6 +398,58 @@ TYPED_TEST(GauntNetEngineTest, ReportsClosestPair) {
     for (double x : f) EXPECT_TRUE(std::isfinite(x));
 }
 
+// A radial MLP whose last layer is wider than kMaxRadialWidth (a model with (L+1)K > 128):
+// with the aspirin model's last layer W replaced by [W | 2W | −W] the outputs are exactly
+// [R | 2R | −R] (and the same for dR/dr), in float64 and in float32, where R comes from the
+// narrow layer (checked against PyTorch by the engine fixtures).
+TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
+  const std::string aspirin =
+      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+  const auto p =
+      gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(gaunt::read_model_file(aspirin));
+  const int last = p.n_layers - 1, n_in = p.width[last], Q = p.width[p.n_layers];
+  ASSERT_EQ(Q, gaunt::kMaxRadialWidth);
+  auto wide = p;
+  wide.width[p.n_layers] = 3 * Q;
+  const std::size_t head = std::size_t(p.layer_offset[last]);
+  wide.radial_weights = Kokkos::View<double*, Kokkos::HostSpace>("wide", head + 3 * n_in * Q);
+  wide.radial_weights_f32 =
+      Kokkos::View<float*, Kokkos::HostSpace>("wide_f32", head + 3 * n_in * Q);
+  for (std::size_t i = 0; i < head; ++i) {
+    wide.radial_weights(i) = p.radial_weights(i);
+    wide.radial_weights_f32(i) = p.radial_weights_f32(i);
+  }
+  for (int i = 0; i < n_in; ++i)
+    for (int o = 0; o < Q; ++o)
+      for (int b = 0; b < 3; ++b) {
+        const double scale = b == 0 ? 1.0 : b == 1 ? 2.0 : -1.0;
+        const std::size_t src = head + std::size_t(i * Q + o);
+        const std::size_t dst = head + std::size_t(i * 3 * Q + b * Q + o);
+        wide.radial_weights(dst) = scale * p.radial_weights(src);
+        wide.radial_weights_f32(dst) = float(scale) * p.radial_weights_f32(src);
+      }
+  std::vector<double> R(Q), dR(Q), Rw(3 * Q), dRw(3 * Q);
+  for (double r : {0.7, 1.9, 4.2}) {
+    for (bool mixed : {false, true}) {
+      if (mixed) {
+        gaunt::radial_functions<float>(p, r, R.data(), dR.data());
+        gaunt::radial_functions<float>(wide, r, Rw.data(), dRw.data());
+      } else {
+        gaunt::radial_functions<double>(p, r, R.data(), dR.data());
+        gaunt::radial_functions<double>(wide, r, Rw.data(), dRw.data());
+      }
+      for (int o = 0; o < Q; ++o) {
+        EXPECT_EQ(Rw[o], R[o]) << r << " " << mixed;
+        EXPECT_EQ(Rw[Q + o], 2 * R[o]) << r << " " << mixed;
+        EXPECT_EQ(Rw[2 * Q + o], -R[o]) << r << " " << mixed;
+        EXPECT_EQ(dRw[o], dR[o]) << r << " " << mixed;
+        EXPECT_EQ(dRw[Q + o], 2 * dR[o]) << r << " " << mixed;
+        EXPECT_EQ(dRw[2 * Q + o], -dR[o]) << r << " " << mixed;
+      }
+    }
+  }
+}
+
 // Tabulated radial functions (gauntnet_radial.hpp). The bound is the cubic Hermite
 // interpolation error, |R - R_h| ≤ h⁴/384 M4 and |R' - R'_h| ≤ √3 h³/216 M4 with M4 = max|R⁗|,
 // where M4 comes from finite differences of the exact radial MLP (not from the table).
