@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "gaunt_tables.hpp"
 
@@ -129,14 +130,21 @@ struct CyclicConvolution {
 // convolutions factor by factor (the running product's support grows by L_k, the last one only
 // on the coefficients the projection reads), or ν + 1 FFTs of N log2 N each (zeroing, pointwise
 // products and the SH <-> Fourier tables are the same for both and left out).
+// Rows |u| ≤ .first and columns |v| ≤ .second that the direct forward convolution with factor
+// k ≥ 1 computes: the support of the running product (Σ_{i≤k} L_i both ways), the last one only
+// what the projection reads (|u| ≤ ΣL, |v| ≤ Lout).
+std::pair<int, int> direct_forward_extent(const std::vector<int>& degree, int lout, int k) {
+  const int s = std::accumulate(degree.begin(), degree.begin() + k + 1, 0);
+  if (k + 1 == int(degree.size())) return {s, lout};
+  return {s, s};
+}
+
 double direct_cost(const std::vector<int>& degree, int lout, int n0, int n1) {
-  const int nf = int(degree.size()), sum = std::accumulate(degree.begin(), degree.end(), 0);
   double cost = 0;
-  for (int k = 1, s = degree[0]; k < nf; ++k) {
-    s += degree[k];
-    const bool last = k + 1 == nf;
-    cost += double(cyclic_span(last ? sum : s, n0)) * cyclic_span(last ? lout : s, n1) *
-            double(2 * degree[k] + 1) * (2 * degree[k] + 1);
+  for (int k = 1; k < int(degree.size()); ++k) {
+    const auto [rows, cols] = direct_forward_extent(degree, lout, k);
+    cost += double(cyclic_span(rows, n0)) * cyclic_span(cols, n1) * double(2 * degree[k] + 1) *
+            (2 * degree[k] + 1);
   }
   return cost;
 }
@@ -275,12 +283,10 @@ void FourierProduct<ExecutionSpace>::forward(const ExecutionSpace& space,
       synthesise(space, synthesis_[k], source(k), degree_[k], degree_[k], w, n_valid);
       if (direct_) {
         if (k == 0) continue;
-        int s = 0;
-        for (int i = 0; i <= k; ++i) s += degree_[i];
-        const bool last = k + 1 == nf;
+        const auto [rows, cols] = direct_forward_extent(degree_, lout_, k);
         const Work& next = product == &work_[0] ? work_[2] : work_[0];
-        convolve(space, w, degree_[k], degree_[k], *product, next, last ? sum_ : s,
-                 last ? lout_ : s, k == 1 ? n_points : 1.0, n_valid);
+        convolve(space, w, degree_[k], degree_[k], *product, next, rows, cols,
+                 k == 1 ? n_points : 1.0, n_valid);
         product = &next;
       } else {
         fft_->execute(space, w, FftDirection::kBackward);
