@@ -40,44 +40,24 @@ KOKKOS_INLINE_FUNCTION constexpr int parity_block_offset(int lmax, int am, int p
   return am * (lmax + 1) - am * (am - 1) / 2 + p * parity_count(lmax, am, 0);
 }
 
-// Rows of a matrix with W channels per row: row i at p + i·ld (scratch).
-template <class T>
-struct StridedRows {
-  T* p;
-  int ld;
-  KOKKOS_INLINE_FUNCTION T* operator()(int i) const { return p + i * ld; }
-};
-// Rows of one order m and one parity of a [lm][channel] feature block (global memory): row i is
-// degree l = l0 + 2i, at sh_index(l, m)·channels. The Legendre stages read the factors and write
-// the outputs through these, so no copy of the coefficients goes through scratch.
-template <class T>
-struct ShParityRows {
-  T* p;
-  int channels, l0, m;
-  KOKKOS_INLINE_FUNCTION T* operator()(int i) const {
-    const int l = l0 + 2 * i;
-    return p + sh_index(l, m) * channels;
-  }
-};
-
-// y(r)[c] = scale Σ_{i<depth} a[r·lda + i] x(i)[c] for rows r < n, channels c < W: the small
-// dense products of every stage. B rows at a time share each load of x; depth ≥ 1 (the first
-// term initialises the accumulators, which keeps them in registers). mirror > 0 stores the
-// butterfly of a mirror pair of rings instead: with e = y on entry and d = scale Σ a x,
+// y[r·ldy + c] = scale Σ_{i<depth} a[r·lda + i] x[i·ldx + c] for rows r < n, channels c < W: the
+// small dense products of every stage. B rows at a time share each load of x; depth ≥ 1 (the
+// first term initialises the accumulators, which keeps them in registers). mirror > 0 stores
+// the butterfly of a mirror pair of rings instead: with e = y on entry and d = scale Σ a x,
 // y = e + d and y[mirror] = e - d.
-template <int W, int B, class X, class Y>
-KOKKOS_INLINE_FUNCTION int gemm_rows(int r, int n, int depth, const double* a, int lda, X x,
-                                     double scale, Y y, int mirror) {
+template <int W, int B>
+KOKKOS_INLINE_FUNCTION int gemm_rows(int r, int n, int depth, const double* a, int lda,
+                                     const double* x, int ldx, double scale, double* y, int ldy,
+                                     int mirror) {
   for (; r + B <= n; r += B) {
     double acc[B][W];
-    const double* x0 = x(0);
     for (int b = 0; b < B; ++b) {
       const double ab = a[(r + b) * lda];
       GAUNT_SIMD
-      for (int c = 0; c < W; ++c) acc[b][c] = ab * x0[c];
+      for (int c = 0; c < W; ++c) acc[b][c] = ab * x[c];
     }
     for (int i = 1; i < depth; ++i) {
-      const double* xi = x(i);
+      const double* xi = x + i * ldx;
       for (int b = 0; b < B; ++b) {
         const double ab = a[(r + b) * lda + i];
         GAUNT_SIMD
@@ -85,7 +65,7 @@ KOKKOS_INLINE_FUNCTION int gemm_rows(int r, int n, int depth, const double* a, i
       }
     }
     for (int b = 0; b < B; ++b) {
-      double* yb = y(r + b);
+      double* yb = y + (r + b) * ldy;
       if (mirror) {
         GAUNT_SIMD
         for (int c = 0; c < W; ++c) {
@@ -101,27 +81,19 @@ KOKKOS_INLINE_FUNCTION int gemm_rows(int r, int n, int depth, const double* a, i
   }
   return r;
 }
-template <int W, class X, class Y>
-KOKKOS_INLINE_FUNCTION void gemm(int n, int depth, const double* a, int lda, X x, double scale, Y y,
-                                 int mirror = 0) {
+template <int W>
+KOKKOS_INLINE_FUNCTION void gemm(int n, int depth, const double* a, int lda, const double* x,
+                                 int ldx, double scale, double* y, int ldy, int mirror = 0) {
   if (depth == 0) {
     for (int r = 0; r < n; ++r) {
-      double* yr = y(r);
       GAUNT_SIMD
-      for (int c = 0; c < W; ++c) yr[mirror + c] = mirror ? yr[c] : 0.0;
+      for (int c = 0; c < W; ++c) y[r * ldy + mirror + c] = mirror ? y[r * ldy + c] : 0.0;
     }
     return;
   }
   constexpr int B = W >= 8 ? 3 : 4;
-  const int r = gemm_rows<W, B>(0, n, depth, a, lda, x, scale, y, mirror);
-  gemm_rows<W, 1>(r, n, depth, a, lda, x, scale, y, mirror);
-}
-// The common case: x and y rows in scratch at a constant stride.
-template <int W>
-KOKKOS_INLINE_FUNCTION void gemm(int n, int depth, const double* a, int lda, const double* x,
-                                 int ldx, double scale, double* y, int ldy, int mirror = 0) {
-  gemm<W>(n, depth, a, lda, StridedRows<const double>{x, ldx}, scale, StridedRows<double>{y, ldy},
-          mirror);
+  const int r = gemm_rows<W, B>(0, n, depth, a, lda, x, ldx, scale, y, ldy, mirror);
+  gemm_rows<W, 1>(r, n, depth, a, lda, x, ldx, scale, y, ldy, mirror);
 }
 
 template <class ExecutionSpace, int W, bool Reverse>
@@ -134,7 +106,9 @@ struct GridKernel {
   // ā_k (reverse).
   static constexpr int kMaxFunctions = kMaxGauntFactors + 1;
   struct Layout {
+    int coef[kMaxFunctions] = {};     // input coefficients, rows in group order, l innermost
     int fourier[kMaxFunctions] = {};  // g on every ring: [pair j][side][row]
+    int acc[kMaxGauntFactors] = {};   // output coefficients, layout of coef
     int half[kMaxGauntFactors] = {};  // output's ring Fourier coefficients: [row][pair j][±]
     int sums = 0;                     // one ring: [function][group][orbit r]
     int folded = 0;                   // one ring: [group][orbit r]
@@ -163,10 +137,12 @@ struct GridKernel {
       o += doubles * W;
       return start;
     };
+    for (int f = 0; f < k.n_functions(); ++f) l.coef[f] = take(sh_size(k.degree(f)));
     for (int f = 0; f < k.n_functions(); ++f) {
       l.fourier[f] = take(2 * t.n_pairs * (2 * k.degree(f) + 1));
     }
     for (int q = 0; q < k.n_outputs(); ++q) {
+      l.acc[q] = take(sh_size(k.out_degree(q)));
       l.half[q] = take(2 * t.n_pairs * (2 * k.out_degree(q) + 1));
     }
     l.sums = take(k.n_functions() * 4 * t.n_reps);
@@ -180,36 +156,54 @@ struct GridKernel {
     return base + std::size_t(item) * sh_size(L) * channels + c0;
   }
 
-  // Legendre synthesis on all mirror pairs of rings j, n_θ-1-j (x_{n-1-j} = -x_j,
-  // Λ_{n-1-j}[l,m] = (-1)^{l+m} Λ_j[l,m]): with E, O the sums over l+|m| even / odd,
-  //   g_m(j) = E + O,   g_m(n-1-j) = E - O   (g: [pair j][side][row]; coef: the unit's
-  //   [lm][channel] block in global memory).
-  KOKKOS_INLINE_FUNCTION void legendre_synthesis(int L, const double* coef, double* g) const {
-    const int np = t.n_pairs, rows = 2 * L + 1;
-    for (int row = 0; row < rows; ++row) {
+  // Coefficients of one (item, channel block) to / from scratch, rows in group order (row, l).
+  template <bool In, class T>
+  KOKKOS_INLINE_FUNCTION void copy(T* global, int L, double* local) const {
+    for (int row = 0, o = 0; row <= 2 * L; ++row) {
       const int m = group_m(L, row), am = m < 0 ? -m : m;
-      for (int p = 0; p < 2; ++p) {
-        gemm<W>(np, parity_count(L, am, p),
-                t.legendre_synthesis.data() + np * parity_block_offset(t.lmax, am, p),
-                parity_count(t.lmax, am, p), ShParityRows<const double>{coef, channels, am + p, m},
-                1.0, StridedRows<double>{g + row * W, 2 * rows * W}, p * rows * W);
+      for (int l = am; l <= L; ++l, ++o) {
+        T* g = global + sh_index(l, m) * channels;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          if constexpr (In) {
+            local[o * W + c] = g[c];
+          } else {
+            g[c] = local[o * W + c];
+          }
+        }
       }
     }
   }
 
+  // Legendre synthesis on all mirror pairs of rings j, n_θ-1-j (x_{n-1-j} = -x_j,
+  // Λ_{n-1-j}[l,m] = (-1)^{l+m} Λ_j[l,m]): with E, O the sums over l+|m| even / odd,
+  //   g_m(j) = E + O,   g_m(n-1-j) = E - O   (g: [pair j][side][row]).
+  KOKKOS_INLINE_FUNCTION void legendre_synthesis(int L, const double* coef, double* g) const {
+    const int np = t.n_pairs, rows = 2 * L + 1;
+    for (int row = 0, o = 0; row < rows; ++row) {
+      const int m = group_m(L, row), am = m < 0 ? -m : m;
+      for (int p = 0; p < 2; ++p) {
+        gemm<W>(np, parity_count(L, am, p),
+                t.legendre_synthesis.data() + np * parity_block_offset(t.lmax, am, p),
+                parity_count(t.lmax, am, p), coef + (o + p) * W, 2 * W, 1.0, g + row * W,
+                2 * rows * W, p * rows * W);
+      }
+      o += L + 1 - am;
+    }
+  }
+
   // coef(l, m) = Σ_j Λ_j[l,|m|] (h_m(j) ± h_m(mirror)), + for l+|m| even, from
-  // h[row][pair j] = (h(j) + h(mirror), h(j) - h(mirror)) (phi_analysis), written straight to
-  // the unit's [lm][channel] block in global memory.
+  // h[row][pair j] = (h(j) + h(mirror), h(j) - h(mirror)) (phi_analysis).
   KOKKOS_INLINE_FUNCTION void legendre_analysis(int L, const double* h, double* coef) const {
     const int np = t.n_pairs;
-    for (int row = 0; row <= 2 * L; ++row) {
+    for (int row = 0, o = 0; row <= 2 * L; ++row) {
       const int m = group_m(L, row), am = m < 0 ? -m : m;
       for (int p = 0; p < 2; ++p) {
         gemm<W>(parity_count(L, am, p), np,
                 t.legendre_analysis.data() + np * parity_block_offset(t.lmax, am, p), np,
-                StridedRows<const double>{h + (row * 2 * np + p) * W, 2 * W}, 1.0,
-                ShParityRows<double>{coef, channels, am + p, m});
+                h + (row * 2 * np + p) * W, 2 * W, 1.0, coef + (o + p) * W, 2 * W);
       }
+      o += L + 1 - am;
     }
   }
 
@@ -305,7 +299,8 @@ struct GridKernel {
     const int nf = t.n_factors, nfun = n_functions(), n_sums = 4 * t.n_reps * W;
     for (int f = 0; f < nfun; ++f) {
       const double* src = f < nf ? a.p[f] : out_adj;
-      legendre_synthesis(degree(f), block(src, unit.item, degree(f), unit.c0), s + lay.fourier[f]);
+      copy<true>(block(src, unit.item, degree(f), unit.c0), degree(f), s + lay.coef[f]);
+      legendre_synthesis(degree(f), s + lay.coef[f], s + lay.fourier[f]);
     }
     double* sums = s + lay.sums;  // [function][group][r][W]: group sums of f_k (and ḡ)
     for (int j = 0; j < t.n_pairs; ++j) {
@@ -329,9 +324,9 @@ struct GridKernel {
       }
     }
     for (int q = 0; q < n_outputs(); ++q) {
+      legendre_analysis(out_degree(q), s + lay.half[q], s + lay.acc[q]);
       double* dst = Reverse ? a_adj.p[q] : out;
-      legendre_analysis(out_degree(q), s + lay.half[q],
-                        block(dst, unit.item, out_degree(q), unit.c0));
+      copy<false>(block(dst, unit.item, out_degree(q), unit.c0), out_degree(q), s + lay.acc[q]);
     }
   }
 };

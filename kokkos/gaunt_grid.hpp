@@ -17,9 +17,9 @@
 //      (an orbit that lists a point twice, φ = 0 or π/2, weighted 1/2).
 // Every stage is a small dense product with the channels innermost (registers hold a few rows
 // × W channels). Per unit (one item × a block of W channels), in contiguous per-thread scratch:
-// the Legendre synthesis reads the factors' rows in place and runs for all ring pairs, then ring
-// pair by ring pair the φ synthesis, product and φ analysis, and last the Legendre analysis over
-// all rings writes each output row once, in place. Adjoints (S synthesis,
+// the factors are copied in m-major (for each m, l = |m|..L), the Legendre synthesis runs for all
+// ring pairs, then ring pair by ring pair the φ synthesis, product and φ analysis, and last the
+// Legendre analysis over all rings, whose result is written out once. Adjoints (S synthesis,
 // w weights): f = Sᵀa -> ā = S f̄;  g = Π f_k -> f̄_k = ḡ Π_{i≠k} f_i;  c = S(w⊙g) -> ḡ = w⊙(Sᵀc̄).
 #pragma once
 
