@@ -30,6 +30,12 @@ KOKKOS_INLINE_FUNCTION constexpr int group_m(int L, int row) {
   return g < 2 ? am : -am;
 }
 
+// A ring's Fourier series is stored by order: the rows cos(mφ), sin(mφ) for m = 0..L (2L + 2
+// rows; sin(0φ) is a zero row where ring_product reads it, unused otherwise). The row of order m
+// (m < 0: sin |m|φ); the rows of one group are then 4 apart.
+KOKKOS_INLINE_FUNCTION constexpr int order_row(int m) { return m < 0 ? 1 - 2 * m : 2 * m; }
+KOKKOS_INLINE_FUNCTION constexpr int ring_rows(int L) { return 2 * L + 2; }
+
 // Degrees l = |m| + p, |m| + p + 2, ... ≤ L: the parity-p half of an order-m column.
 KOKKOS_INLINE_FUNCTION constexpr int parity_count(int L, int am, int p) {
   return am + p <= L ? (L - am - p) / 2 + 1 : 0;
@@ -107,11 +113,12 @@ struct GridKernel {
   static constexpr int kMaxFunctions = kMaxGauntFactors + 1;
   struct Layout {
     int coef[kMaxFunctions] = {};     // input coefficients, rows in group order, l innermost
-    int fourier[kMaxFunctions] = {};  // g on every ring: [pair j][side][row]
+    int fourier[kMaxFunctions] = {};  // g on every ring: [pair j][side][order_row]
     int acc[kMaxGauntFactors] = {};   // output coefficients, layout of coef
     int half[kMaxGauntFactors] = {};  // output's ring Fourier coefficients: [row][pair j][±]
     int sums = 0;                     // one ring: [function][group][orbit r]
     int folded = 0;                   // one ring: [group][orbit r]
+    int series = 0;                   // one ring: the product's Fourier series (ring_product)
     int total = 0;
   };
 
@@ -139,7 +146,7 @@ struct GridKernel {
     };
     for (int f = 0; f < k.n_functions(); ++f) l.coef[f] = take(sh_size(k.degree(f)));
     for (int f = 0; f < k.n_functions(); ++f) {
-      l.fourier[f] = take(2 * t.n_pairs * (2 * k.degree(f) + 1));
+      l.fourier[f] = take(2 * t.n_pairs * ring_rows(k.degree(f)));
     }
     for (int q = 0; q < k.n_outputs(); ++q) {
       l.acc[q] = take(sh_size(k.out_degree(q)));
@@ -147,6 +154,7 @@ struct GridKernel {
     }
     l.sums = take(k.n_functions() * 4 * t.n_reps);
     l.folded = take(4 * t.n_reps);
+    l.series = take(ring_rows(t.lout));
     l.total = o;
     return l;
   }
@@ -177,15 +185,15 @@ struct GridKernel {
 
   // Legendre synthesis on all mirror pairs of rings j, n_θ-1-j (x_{n-1-j} = -x_j,
   // Λ_{n-1-j}[l,m] = (-1)^{l+m} Λ_j[l,m]): with E, O the sums over l+|m| even / odd,
-  //   g_m(j) = E + O,   g_m(n-1-j) = E - O   (g: [pair j][side][row]).
+  //   g_m(j) = E + O,   g_m(n-1-j) = E - O   (g: [pair j][side][order_row]).
   KOKKOS_INLINE_FUNCTION void legendre_synthesis(int L, const double* coef, double* g) const {
-    const int np = t.n_pairs, rows = 2 * L + 1;
-    for (int row = 0, o = 0; row < rows; ++row) {
+    const int np = t.n_pairs, rows = ring_rows(L);
+    for (int row = 0, o = 0; row <= 2 * L; ++row) {
       const int m = group_m(L, row), am = m < 0 ? -m : m;
       for (int p = 0; p < 2; ++p) {
         gemm<W>(np, parity_count(L, am, p),
                 t.legendre_synthesis.data() + np * parity_block_offset(t.lmax, am, p),
-                parity_count(t.lmax, am, p), coef + (o + p) * W, 2 * W, 1.0, g + row * W,
+                parity_count(t.lmax, am, p), coef + (o + p) * W, 2 * W, 1.0, g + order_row(m) * W,
                 2 * rows * W, p * rows * W);
       }
       o += L + 1 - am;
@@ -213,7 +221,9 @@ struct GridKernel {
     const int R = t.n_reps;
     for (int grp = 0; grp < 4; ++grp) {
       gemm<W>(R, group_size(L, grp), t.trig_synthesis.data() + R * group_offset(t.lmax, grp),
-              group_size(t.lmax, grp), g + group_offset(L, grp) * W, W, 1.0, sums + grp * R * W, W);
+              group_size(t.lmax, grp),
+              g + order_row(group_m(t.lmax, group_offset(t.lmax, grp))) * W, 4 * W, 1.0,
+              sums + grp * R * W, W);
     }
   }
 
@@ -291,6 +301,80 @@ struct GridKernel {
     }
   }
 
+  // Twice the Fourier coefficients of the product of the two factors on one ring, orders 0..lout
+  // (gaunt_grid.hpp). With A_m = (cos, sin coefficient of order m) of factor 1, B_n of factor
+  // 2, cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ] and its companions give order k as sums of
+  // complex products, accumulated in registers:
+  //   m + n = k:  cos += ac bc - as bs,  sin += ac bs + as bc   (A B)
+  //   m - n = k:  cos += ac bc + as bs,  sin += as bc - ac bs   (A conj(B))
+  //   n - m = k:  cos += ac bc + as bs,  sin += ac bs - as bc   (conj(A) B)
+  // for every m, n ≥ 0 (the sine of order 0 is zero): a pair with m = 0 or n = 0 thus counts in
+  // two of the sums, as it must (cos 0φ cos kφ = cos kφ = 2 · ½ cos kφ).
+  KOKKOS_INLINE_FUNCTION void ring_product(const double* A, const double* B, double* D) const {
+    const int L1 = t.degree[0], L2 = t.degree[1], lo = t.lout;
+    for (int k = 0; k <= lo; ++k) {
+      double dc[W], ds[W];
+      GAUNT_SIMD
+      for (int c = 0; c < W; ++c) dc[c] = ds[c] = 0.0;
+      for (int m = k - L2 > 0 ? k - L2 : 0; m <= L1 && m <= k; ++m) {
+        const double* a = A + 2 * m * W;
+        const double* b = B + 2 * (k - m) * W;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          dc[c] += a[c] * b[c] - a[W + c] * b[W + c];
+          ds[c] += a[c] * b[W + c] + a[W + c] * b[c];
+        }
+      }
+      for (int n = 0; n <= L2 && n + k <= L1; ++n) {
+        const double* a = A + 2 * (n + k) * W;
+        const double* b = B + 2 * n * W;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          dc[c] += a[c] * b[c] + a[W + c] * b[W + c];
+          ds[c] += a[W + c] * b[c] - a[c] * b[W + c];
+        }
+      }
+      for (int m = 0; k > 0 && m <= L1 && m + k <= L2; ++m) {
+        const double* a = A + 2 * m * W;
+        const double* b = B + 2 * (m + k) * W;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          dc[c] += a[c] * b[c] + a[W + c] * b[W + c];
+          ds[c] += a[c] * b[W + c] - a[W + c] * b[c];
+        }
+      }
+      double* y = D + 2 * k * W;
+      GAUNT_SIMD
+      for (int c = 0; c < W; ++c) {
+        y[c] = dc[c];
+        y[W + c] = ds[c];
+      }
+    }
+  }
+
+  // h[row][pair j] of one ring from its product series D (ring_product): h_m = s_j Σ_p trig(mφ_p)
+  // f(φ_p) = s_j n_φ/4 D_m (m ≠ 0), s_j n_φ/2 D_0; side 1 forms the mirror sums as phi_analysis.
+  KOKKOS_INLINE_FUNCTION void series_analysis(const double* D, double w, double* h, int j,
+                                              int side) const {
+    const int ld = 2 * t.n_pairs * W, rows = 2 * t.lout + 1;
+    for (int row = 0; row < rows; ++row) {
+      const double scale = w * t.n_phi * (row == 0 ? 0.5 : 0.25);
+      double* y = h + row * ld + 2 * j * W;
+      const double* d = D + order_row(group_m(t.lout, row)) * W;
+      if (side) {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          const double e = y[c];
+          y[c] = e + scale * d[c];
+          y[W + c] = e - scale * d[c];
+        }
+      } else {
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) y[c] = y[W + c] = scale * d[c];
+      }
+    }
+  }
+
   KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
     const WorkUnit unit = decode_unit(team, n_units, n_blocks, W);
     if (!unit.valid) return;
@@ -301,13 +385,24 @@ struct GridKernel {
       const double* src = f < nf ? a.p[f] : out_adj;
       copy<true>(block(src, unit.item, degree(f), unit.c0), degree(f), s + lay.coef[f]);
       legendre_synthesis(degree(f), s + lay.coef[f], s + lay.fourier[f]);
+      for (int ring = 0; ring < 2 * t.n_pairs; ++ring) {
+        double* sin0 = s + lay.fourier[f] + (ring * ring_rows(degree(f)) + 1) * W;
+        for (int c = 0; c < W; ++c) sin0[c] = 0.0;
+      }
     }
     double* sums = s + lay.sums;  // [function][group][r][W]: group sums of f_k (and ḡ)
     for (int j = 0; j < t.n_pairs; ++j) {
       const double w = t.weight(j);
       for (int side = 0; side < (2 * j + 1 != t.n_theta ? 2 : 1); ++side) {
+        if (!Reverse && t.phi_series) {
+          ring_product(s + lay.fourier[0] + (2 * j + side) * ring_rows(t.degree[0]) * W,
+                       s + lay.fourier[1] + (2 * j + side) * ring_rows(t.degree[1]) * W,
+                       s + lay.series);
+          series_analysis(s + lay.series, w, s + lay.half[0], j, side);
+          continue;
+        }
         for (int f = 0; f < nfun; ++f) {
-          const int rows = 2 * degree(f) + 1;
+          const int rows = ring_rows(degree(f));
           orbit_sums(degree(f), s + lay.fourier[f] + (2 * j + side) * rows * W, sums + f * n_sums);
         }
         if constexpr (!Reverse) {
@@ -384,6 +479,7 @@ GridProduct<ExecutionSpace>::GridProduct(std::vector<int> factor_degrees, int lo
                                 std::to_string(kMaxShDegree) + "]");
   }
   const int sum = std::accumulate(degree_.begin(), degree_.end(), 0);
+  const bool phi_series = nf == 2 && n_phi <= 0;
   if (n_theta <= 0) n_theta = exact_grid_n_theta(sum, lout);
   if (n_phi <= 0) n_phi = exact_grid_n_phi(sum, lout) + exact_grid_n_phi(sum, lout) % 2;
   const int lmax = std::max(lout, *std::max_element(degree_.begin(), degree_.end()));
@@ -441,6 +537,7 @@ GridProduct<ExecutionSpace>::GridProduct(std::vector<int> factor_degrees, int lo
   tables_.shift = shift;
   tables_.n_factors = nf;
   tables_.lout = lout;
+  tables_.phi_series = phi_series;
   for (int k = 0; k < nf; ++k) tables_.degree[k] = degree_[k];
 }
 

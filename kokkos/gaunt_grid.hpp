@@ -15,6 +15,15 @@
 //      sums at one representative give 2 (4) points. The analysis is the exact transpose: the
 //      orbit's values fold back into the four sums, then one pass over the representatives
 //      (an orbit that lists a point twice, φ = 0 or π/2, weighted 1/2).
+// Two factors, forward, default grid: the product on each ring is formed on the ring's Fourier
+// series instead of the φ points (g1 g2 is a trigonometric polynomial of degree L1 + L2; its
+// coefficients up to Lout are sums of complex products, cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ]
+// and companions), then h_m = s_j (n_φ/2) (g1 g2)_m (n_φ for m = 0), the same h as the φ points
+// give. Exact for any n_φ, it needs no φ points; ~1160 flops per ring at L = 8 -> 16 against
+// ~1460 for synthesis, product and analysis on the orbits (measured 1.05-1.35× faster forward,
+// L = 8 down to 3). An explicit n_φ, ν > 2 and every reverse pass use the φ points.
+// Ring Fourier series are stored by order (cos mφ, sin mφ for m = 0..L), so each group of orders
+// below is every fourth row.
 // Every stage is a small dense product with the channels innermost (registers hold a few rows
 // × W channels). Per unit (one item × a block of W channels), in contiguous per-thread scratch:
 // the factors are copied in m-major (for each m, l = |m|..L), the Legendre synthesis runs for all
@@ -37,11 +46,15 @@ class GridProduct {
   using Features = FeatureView<memory_space>;
   using ConstFeatures = ConstFeatureView<memory_space>;
 
-  // n_theta, n_phi ≤ 0: the minimal exact n_theta and the minimal exact even n_phi.
+  // n_theta, n_phi ≤ 0: the minimal exact n_theta and the minimal exact even n_phi; with n_phi ≤ 0
+  // the forward product of two factors needs no φ points at all (ring Fourier series).
   GridProduct(std::vector<int> factor_degrees, int lout, int n_theta = 0, int n_phi = 0);
 
   int n_theta() const { return tables_.n_theta; }
   int n_phi() const { return tables_.n_phi; }
+  // Whether forward multiplies on the rings' Fourier series (two factors, default grid) rather
+  // than on the φ points.
+  bool phi_by_series() const { return tables_.phi_series; }
 
   void forward(const ExecutionSpace& space, const std::vector<ConstFeatures>& factors,
                const Features& out) const;
@@ -55,7 +68,8 @@ class GridProduct {
     Kokkos::View<double*, memory_space> trig_synthesis, trig_analysis;
     Kokkos::View<double*, memory_space> weight;  // [pair j]
     int lmax = 0, n_theta = 0, n_pairs = 0, n_phi = 0, n_reps = 0, n_factors = 0, lout = 0;
-    bool shift = false;  // n_phi even: orbits of 4 points (φ, -φ, φ + π, π - φ)
+    bool shift = false;       // n_phi even: orbits of 4 points (φ, -φ, φ + π, π - φ)
+    bool phi_series = false;  // forward of two factors: φ product on the ring Fourier series
     int degree[kMaxGauntFactors] = {};
   };
 

@@ -8,6 +8,8 @@
 //   - parity-odd paths vanish (and are present in CG);
 //   - the grid-size boundary: one ring or one φ point fewer gives O(1) errors;
 //   - the grid route for every residue of n_φ mod 4 (its φ symmetry fold) and channel block;
+//   - the grid route's two φ products (ring Fourier series by default for two factors, φ points
+//     on an explicit grid) both exact, on every channel block;
 //   - adjoints: dot-product test <J x, y> = <x, Jᵀ y> and central finite differences;
 //   - CG with Gaunt path weights equals the Gaunt product (G = κ W3j), CG is equivariant.
 // With GAUNT_CPP_REFERENCE_DIR set, writes gaunt_products_cpp.json for the PyTorch tests.
@@ -18,6 +20,7 @@
 #include <map>
 #include <tuple>
 
+#include "gaunt_grid.hpp"
 #include "gaunt_tables.hpp"
 #include "test_gaunt_helpers.hpp"
 
@@ -253,6 +256,36 @@ TYPED_TEST(GauntProductTest, GridExactForEveryPhiResidue) {
       }
     }
   }
+}
+
+// Two factors on the default grid multiply the rings' Fourier series (no φ points); an explicit
+// n_φ multiplies on the φ points. Both equal the exact product, including truncated outputs
+// (Lout < L1 + L2) and unequal degrees, on the host's channel blocks 8, 4 and 1.
+TYPED_TEST(GauntProductTest, GridPhiProductBySeriesAndByPoints) {
+  std::mt19937_64 rng(21);
+  const int items = 3;
+  for (const Case& cs :
+       {Case{{8, 8}, 16}, Case{{8, 6}, 9}, Case{{5, 7}, 3}, Case{{1, 4}, 5}, Case{{4, 0}, 4}}) {
+    const int sum = cs.degrees[0] + cs.degrees[1];
+    const int nt = exact_grid_n_theta(sum, cs.lout), np = exact_grid_n_phi(sum, cs.lout);
+    EXPECT_TRUE(GridProduct<TypeParam>(cs.degrees, cs.lout).phi_by_series());
+    EXPECT_FALSE(GridProduct<TypeParam>(cs.degrees, cs.lout, nt, np).phi_by_series());
+    const GauntProduct<TypeParam> sparse(GauntRoute::kSparse, cs.degrees, cs.lout);
+    const GauntProduct<TypeParam> series(GauntRoute::kGrid, cs.degrees, cs.lout);
+    const GauntProduct<TypeParam> points(GauntRoute::kGrid, cs.degrees, cs.lout, {nt, np});
+    for (int channels : {16, 12, 3}) {
+      std::vector<Host> f;
+      for (int d : cs.degrees) f.push_back(random_features(rng, items, d, channels));
+      const Host exact = gaunt_forward(sparse, f, items, channels);
+      for (const auto* p : {&series, &points}) {
+        EXPECT_LT(max_abs_diff(gaunt_forward(*p, f, items, channels), exact),
+                  1e-13 * max_abs(exact))
+            << (p == &series ? "series" : "points") << " L1 " << cs.degrees[0] << " L2 "
+            << cs.degrees[1] << " lout " << cs.lout << " channels " << channels;
+      }
+    }
+  }
+  EXPECT_FALSE(GridProduct<TypeParam>({2, 2, 2}, 6).phi_by_series());
 }
 
 // ⟨J_k a_k, c̄⟩ = ⟨a_k, J_kᵀ c̄⟩ for each factor (the product is linear in each factor).
