@@ -154,7 +154,7 @@ struct GridKernel {
     }
     l.sums = take(k.n_functions() * 4 * t.n_reps);
     l.folded = take(4 * t.n_reps);
-    l.series = take(ring_rows(t.lout));
+    l.series = take(ring_rows(std::max(t.lout, t.degree[0] + t.degree[1])));
     l.total = o;
     return l;
   }
@@ -301,55 +301,45 @@ struct GridKernel {
     }
   }
 
-  // Twice the Fourier coefficients of the product of the two factors on one ring, orders 0..lout
-  // (gaunt_grid.hpp). With A_m = (cos, sin coefficient of order m) of factor 1, B_n of factor
-  // 2, cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ] and its companions give order k as sums of
-  // complex products, accumulated in registers:
-  //   m + n = k:  cos += ac bc - as bs,  sin += ac bs + as bc   (A B)
-  //   m - n = k:  cos += ac bc + as bs,  sin += as bc - ac bs   (A conj(B))
-  //   n - m = k:  cos += ac bc + as bs,  sin += ac bs - as bc   (conj(A) B)
-  // for every m, n ≥ 0 (the sine of order 0 is zero): a pair with m = 0 or n = 0 thus counts in
-  // two of the sums, as it must (cos 0φ cos kφ = cos kφ = 2 · ½ cos kφ).
+  // Twice the Fourier coefficients of the product of the two factors on one ring, orders
+  // 0..series_degree() (gaunt_grid.hpp). With a = (ac, as) the cos and sin coefficients of order
+  // m of factor 1 and b those of order n of factor 2, cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ]
+  // and its companions add to order m + n:  cos += ac bc - as bs,  sin += ac bs + as bc
+  //                    and to order |m - n|: cos += ac bc + as bs,  sin += ±(as bc - ac bs)
+  // (+ for m > n). Over all m, n ≥ 0 (the sine of order 0 is zero), so m = 0 or n = 0 counts
+  // twice, as it must (cos 0φ cos kφ = 2 · ½ cos kφ); order 0's sine row collects garbage and is
+  // never read. Factor 1's order m stays in registers while factor 2's orders stream by.
   KOKKOS_INLINE_FUNCTION void ring_product(const double* A, const double* B, double* D) const {
-    const int L1 = t.degree[0], L2 = t.degree[1], lo = t.lout;
-    for (int k = 0; k <= lo; ++k) {
-      double dc[W], ds[W];
-      GAUNT_SIMD
-      for (int c = 0; c < W; ++c) dc[c] = ds[c] = 0.0;
-      for (int m = k - L2 > 0 ? k - L2 : 0; m <= L1 && m <= k; ++m) {
-        const double* a = A + 2 * m * W;
-        const double* b = B + 2 * (k - m) * W;
-        GAUNT_SIMD
-        for (int c = 0; c < W; ++c) {
-          dc[c] += a[c] * b[c] - a[W + c] * b[W + c];
-          ds[c] += a[c] * b[W + c] + a[W + c] * b[c];
-        }
-      }
-      for (int n = 0; n <= L2 && n + k <= L1; ++n) {
-        const double* a = A + 2 * (n + k) * W;
-        const double* b = B + 2 * n * W;
-        GAUNT_SIMD
-        for (int c = 0; c < W; ++c) {
-          dc[c] += a[c] * b[c] + a[W + c] * b[W + c];
-          ds[c] += a[W + c] * b[c] - a[c] * b[W + c];
-        }
-      }
-      for (int m = 0; k > 0 && m <= L1 && m + k <= L2; ++m) {
-        const double* a = A + 2 * m * W;
-        const double* b = B + 2 * (m + k) * W;
-        GAUNT_SIMD
-        for (int c = 0; c < W; ++c) {
-          dc[c] += a[c] * b[c] + a[W + c] * b[W + c];
-          ds[c] += a[c] * b[W + c] - a[W + c] * b[c];
-        }
-      }
-      double* y = D + 2 * k * W;
+    const int L1 = t.degree[0], L2 = t.degree[1];
+    for (int i = 0; i < ring_rows(series_degree()) * W; ++i) D[i] = 0.0;
+    for (int m = 0; m <= L1; ++m) {
+      double ac[W], as[W];
       GAUNT_SIMD
       for (int c = 0; c < W; ++c) {
-        y[c] = dc[c];
-        y[W + c] = ds[c];
+        ac[c] = A[2 * m * W + c];
+        as[c] = A[(2 * m + 1) * W + c];
+      }
+      for (int n = 0; n <= L2; ++n) {
+        const double* b = B + 2 * n * W;
+        double* sum = D + 2 * (m + n) * W;
+        double* diff = D + 2 * (m > n ? m - n : n - m) * W;
+        const double sign = m > n ? 1.0 : -1.0;
+        GAUNT_SIMD
+        for (int c = 0; c < W; ++c) {
+          const double cc = ac[c] * b[c], ss = as[c] * b[W + c];
+          const double cs = ac[c] * b[W + c], sc = as[c] * b[c];
+          sum[c] += cc - ss;
+          sum[W + c] += cs + sc;
+          diff[c] += cc + ss;
+          diff[W + c] += sign * (sc - cs);
+        }
       }
     }
+  }
+  // Highest order ring_product writes: L1 + L2, or lout when higher (its rows stay zero).
+  KOKKOS_INLINE_FUNCTION int series_degree() const {
+    const int d = t.degree[0] + t.degree[1];
+    return d > t.lout ? d : t.lout;
   }
 
   // h[row][pair j] of one ring from its product series D (ring_product): h_m = s_j Σ_p trig(mφ_p)

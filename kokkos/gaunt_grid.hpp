@@ -16,12 +16,13 @@
 //      orbit's values fold back into the four sums, then one pass over the representatives
 //      (an orbit that lists a point twice, φ = 0 or π/2, weighted 1/2).
 // Two factors, forward, default grid: the product on each ring is formed on the ring's Fourier
-// series instead of the φ points (g1 g2 is a trigonometric polynomial of degree L1 + L2; its
-// coefficients up to Lout are sums of complex products, cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ]
-// and companions), then h_m = s_j (n_φ/2) (g1 g2)_m (n_φ for m = 0), the same h as the φ points
-// give. Exact for any n_φ, it needs no φ points; ~1160 flops per ring at L = 8 -> 16 against
-// ~1460 for synthesis, product and analysis on the orbits (measured 1.05-1.35× faster forward,
-// L = 8 down to 3). An explicit n_φ, ν > 2 and every reverse pass use the φ points.
+// series instead of the φ points (g1 g2 is a trigonometric polynomial of degree L1 + L2; each
+// pair of orders m, n adds four products to the orders m + n and |m - n|, from
+// cos mφ cos nφ = ½[cos(m+n)φ + cos(m-n)φ] and companions), then h_m = s_j (n_φ/2) (g1 g2)_m
+// (n_φ for m = 0): the same h as on the φ points, exact for any n_φ. ~1050 flops per ring at
+// L = 8 -> 16 against ~1460 for synthesis, product and analysis on the orbits; measured
+// 1.3-1.6× faster forward (L = 8 down to 2). An explicit n_φ, ν > 2 and every reverse pass use
+// the φ points.
 // Ring Fourier series are stored by order (cos mφ, sin mφ for m = 0..L), so each group of orders
 // below is every fourth row.
 // Every stage is a small dense product with the channels innermost (registers hold a few rows

@@ -260,12 +260,12 @@ TYPED_TEST(GauntProductTest, GridExactForEveryPhiResidue) {
 
 // Two factors on the default grid multiply the rings' Fourier series (no φ points); an explicit
 // n_φ multiplies on the φ points. Both equal the exact product, including truncated outputs
-// (Lout < L1 + L2) and unequal degrees, on the host's channel blocks 8, 4 and 1.
+// (Lout < L1 + L2), Lout > L1 + L2 and unequal degrees, on the host's channel blocks 8, 4 and 1.
 TYPED_TEST(GauntProductTest, GridPhiProductBySeriesAndByPoints) {
   std::mt19937_64 rng(21);
   const int items = 3;
-  for (const Case& cs :
-       {Case{{8, 8}, 16}, Case{{8, 6}, 9}, Case{{5, 7}, 3}, Case{{1, 4}, 5}, Case{{4, 0}, 4}}) {
+  for (const Case& cs : {Case{{8, 8}, 16}, Case{{8, 6}, 9}, Case{{5, 7}, 3}, Case{{1, 4}, 5},
+                         Case{{4, 0}, 4}, Case{{2, 1}, 6}}) {
     const int sum = cs.degrees[0] + cs.degrees[1];
     const int nt = exact_grid_n_theta(sum, cs.lout), np = exact_grid_n_phi(sum, cs.lout);
     EXPECT_TRUE(GridProduct<TypeParam>(cs.degrees, cs.lout).phi_by_series());
