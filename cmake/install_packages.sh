@@ -8,7 +8,7 @@ packages=(
   pkg-config googletest libgtest-dev libgmock-dev libyaml-dev nlohmann-json3-dev libfftw3-dev libzip-dev libssl-dev
   libopenmpi-dev openmpi-bin
   libtorch-dev python3-torch python3-numpy python3-scipy python3-sympy python3-ase python3-matplotlib
-  python3-pytest python3-venv python3-setuptools python3-pip libopenblas0-pthread
+  python3-pytest python3-venv python3-setuptools python3-pip libblas-dev libopenblas0-pthread
   clang-format flake8 black
 )
 

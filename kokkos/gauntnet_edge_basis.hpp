@@ -15,6 +15,7 @@
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
 #include "gauntnet_radial.hpp"
+#include "gauntnet_radial_blas.hpp"
 
 namespace gaunt {
 
@@ -69,13 +70,15 @@ struct EdgeBasisAdj {
 };
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
-// from the radial MLP otherwise (its layers in float32 when mixed_precision); returns the smallest
-// r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
+// from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, in
+// float64 on host memory, through BLAS for all edges at once: gauntnet_radial_blas.hpp); returns
+// the smallest r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
 template <class ExecutionSpace, class MemorySpace>
 double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const RadialTable<MemorySpace>& table, bool mixed_precision,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
-                          const EdgeBasis<MemorySpace>& basis) {
+                          const EdgeBasis<MemorySpace>& basis,
+                          RadialBlas<ExecutionSpace, MemorySpace>& blas) {
   const auto offsets = graph.offsets;
   const auto neighbors = graph.neighbors;
   const auto species = graph.species;
@@ -89,7 +92,11 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
           centre(e - edge_begin) = a;
       });
   const auto b = basis;
-  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh;
+  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
+  const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available &&
+                       table.n_intervals == 0 && !mixed_precision;
+  if (batched) blas.reserve(chunk.n_edges, n_bessel);
+  const auto rows = blas.input;
   double min_r = Kokkos::reduction_identity<double>::min();
   Kokkos::parallel_reduce(
       "gaunt::EdgeBasis::forward", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
@@ -108,13 +115,20 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         const bool active = species(i) >= 0 && sj >= 0 && r < p.cutoff && r > 0.0;
         if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
         b.species_j(e) = active ? sj : -1;
+        if (batched) {
+          for (int n = 0; n < n_bessel; ++n) rows(2 * e, n) = rows(2 * e + 1, n) = 0.0;
+          if (active) radial_basis(p, r, &rows(2 * e, 0), &rows(2 * e + 1, 0));
+        }
         if (active) {
-          if (table.covers(r))
+          if (batched) {
+            // R and dR/dr after this kernel, for all edges at once.
+          } else if (table.covers(r)) {
             table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          else if (mixed_precision)
+          } else if (mixed_precision) {
             radial_functions<float>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          else
+          } else {
             radial_functions<double>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          }
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
           for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
@@ -125,6 +139,9 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         }
       },
       Kokkos::Min<double>(min_r));
+  if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available) {
+    if (batched) radial_functions_blas(space, p, blas, chunk.n_edges, b.radial, b.radial_deriv);
+  }
   return min_r;
 }
 

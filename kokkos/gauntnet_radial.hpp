@@ -33,13 +33,10 @@ KOKKOS_INLINE_FUNCTION Real silu_deriv(Real x) {
   return sig * (Real(1) + x * (Real(1) - sig));
 }
 
-// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c). Real = double: exactly as
-// the model file defines it. Real = float (`precision mixed`): the MLP's layers (weights,
-// activations, tangents, sums) in float32; the Bessel basis, the envelope and the outputs, and
-// everything after them, in float64.
+// The MLP's input at r (0 < r < r_c): the Bessel basis times the envelope, e_n(r) u(r/r_c), and
+// its r-derivative, n = 1..N_b, at z[n-1], dz[n-1].
 template <class Real, class Params>
-KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
-  Real z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
+KOKKOS_INLINE_FUNCTION void radial_basis(const Params& p, double r, Real* z, Real* dz) {
   const double inv_rc = 1.0 / p.cutoff;
   const double d = r * inv_rc;
   double d_pm1 = 1.0;
@@ -60,6 +57,26 @@ KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* 
     z[n - 1] = Real(b * u);
     dz[n - 1] = Real(db * u + b * du);
   }
+}
+
+// A hidden layer's activation and its forward tangent, z = silu(a) = a σ(a) and
+// ż = silu'(a) ȧ = σ (1 + a (1 − σ)) ȧ, from one exponential (the compiler cannot merge two calls:
+// exp may set errno).
+template <class Real>
+KOKKOS_INLINE_FUNCTION void silu_with_tangent(Real a, Real da, Real& z, Real& dz) {
+  const Real sig = Real(1) / (Real(1) + Kokkos::exp(-a));
+  z = a * sig;
+  dz = sig * (Real(1) + a * (Real(1) - sig)) * da;
+}
+
+// R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c). Real = double: exactly as
+// the model file defines it. Real = float (`precision mixed`): the MLP's layers (weights,
+// activations, tangents, sums) in float32; the Bessel basis, the envelope and the outputs, and
+// everything after them, in float64.
+template <class Real, class Params>
+KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* R, double* dR) {
+  Real z[kMaxRadialWidth], dz[kMaxRadialWidth], a[kMaxRadialWidth], da[kMaxRadialWidth];
+  radial_basis(p, r, z, dz);
   for (int t = 0; t < p.n_layers; ++t) {
     const int n_in = p.width[t], n_out = p.width[t + 1];
     const bool last = t + 1 == p.n_layers;
@@ -92,10 +109,7 @@ KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* 
       }
     }
     if (!last) {
-      for (int o = 0; o < n_out; ++o) {
-        z[o] = silu(a[o]);
-        dz[o] = silu_deriv(a[o]) * da[o];
-      }
+      for (int o = 0; o < n_out; ++o) silu_with_tangent(a[o], da[o], z[o], dz[o]);
     }
   }
 }

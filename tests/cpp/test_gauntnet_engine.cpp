@@ -6,7 +6,8 @@
 // - rotation invariance of E and equivariance of the forces;
 // - atoms of species −1 are ignored; an atom without neighbours gets E0 + σ·readout(0) + μ
 //   (readout(0) = Σ_h o_h silu(β_h), computed here from the raw weights);
-// - tabulated radial functions: within the Hermite error bound, fourth order, forces = −∇E.
+// - tabulated radial functions: within the Hermite error bound, fourth order, forces = −∇E;
+// - the BLAS batch of the radial MLP equals the per-edge MLP.
 // Periodic fixtures: every edge with a nonzero image shift gets its own ghost atom at
 // x_j + shift·cell; ghost forces and per-atom virials are folded back to their owner here, as
 // LAMMPS's reverse communication does.
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "gauntnet_engine.hpp"
+#include "gauntnet_radial_blas.hpp"
 #include "model_file.hpp"
 #include "test_helpers.hpp"
 
@@ -448,6 +450,54 @@ TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
       }
     }
   }
+}
+
+// The BLAS batch of the radial MLP (gauntnet_radial_blas.hpp) against the per-edge MLP: 700
+// edges (two full blocks of 256 and a partial one), every tenth inactive (zero input rows), on the
+// host execution space with its threads; R and dR/dr to 1e-13 of their scale, inactive edges
+// exactly zero.
+TEST(RadialFunctions, BlasBatchEqualsPerEdge) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  const std::string aspirin =
+      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+  const auto p =
+      gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(gaunt::read_model_file(aspirin));
+  const int n_edges = 700, Q = p.width[p.n_layers], N_b = p.width[0];
+  ASSERT_GT(n_edges, 2 * gaunt::kRadialBlasBlock);
+  gaunt::RadialBlas<Host, Kokkos::HostSpace> blas;
+  blas.reserve(n_edges, N_b);
+  using Rows = Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>;
+  const Rows R("R", n_edges, Q), dR("dR", n_edges, Q);
+  std::vector<double> r(n_edges);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> uniform(0.3, p.cutoff);
+  for (int e = 0; e < n_edges; ++e) {
+    r[e] = uniform(rng);
+    for (int n = 0; n < N_b; ++n) blas.input(2 * e, n) = blas.input(2 * e + 1, n) = 0.0;
+    if (e % 10 != 0) gaunt::radial_basis(p, r[e], &blas.input(2 * e, 0), &blas.input(2 * e + 1, 0));
+  }
+  gaunt::radial_functions_blas(Host(), p, blas, n_edges, R, dR);
+  std::vector<double> R1(Q), dR1(Q);
+  double scale = 0, dscale = 0, err = 0, derr = 0;
+  for (int e = 0; e < n_edges; ++e) {
+    if (e % 10 == 0) {
+      for (int q = 0; q < Q; ++q) {
+        EXPECT_EQ(R(e, q), 0.0);
+        EXPECT_EQ(dR(e, q), 0.0);
+      }
+      continue;
+    }
+    gaunt::radial_functions<double>(p, r[e], R1.data(), dR1.data());
+    for (int q = 0; q < Q; ++q) {
+      scale = std::max(scale, std::abs(R1[q]));
+      dscale = std::max(dscale, std::abs(dR1[q]));
+      err = std::max(err, std::abs(R(e, q) - R1[q]));
+      derr = std::max(derr, std::abs(dR(e, q) - dR1[q]));
+    }
+  }
+  EXPECT_GT(scale, 0.0);
+  EXPECT_LT(err, 1e-13 * scale);
+  EXPECT_LT(derr, 1e-13 * dscale);
 }
 
 // Tabulated radial functions (gauntnet_radial.hpp). The bound is the cubic Hermite

@@ -1,0 +1,107 @@
+// The radial MLP of a whole chunk of edges at once, on host memory spaces (the exact float64 path
+// without a radial table): every edge contributes two rows, its MLP input e_n(r) u and the
+// forward-mode tangent d/dr of it (radial_basis), and each layer is one BLAS matrix product of
+// those rows with the layer's weights (Debian's libblas, OpenBLAS at run time), with the
+// activations (silu_with_tangent) in between:
+//   Z_{t+1} = act(Z_t W_t)  on (value, tangent) row pairs,   [R; dR/dr] = Z_m W_m.
+// The same sums as radial_functions in another order (agreement to rounding). Per block of
+// kRadialBlasBlock edges one matrix product per layer replaces a weight sweep per edge: each
+// weight feeds 2·block multiply-adds. Blocks run on the Kokkos threads, each calling BLAS on its
+// own rows, so BLAS itself is asked for one thread (OpenBLAS would otherwise start its own
+// threads inside every call and compete with Kokkos's).
+#pragma once
+
+#include <cblas.h>
+#include <dlfcn.h>
+
+#include <Kokkos_Core.hpp>
+#include <string>
+
+#include "gauntnet_radial.hpp"
+#include "gauntnet_tuning.hpp"
+
+namespace gaunt {
+
+// OpenBLAS's own threads off (a no-op for other BLAS libraries, which do not start threads).
+inline void blas_single_threaded() {
+  using SetThreads = void (*)(int);
+  static const auto set =
+      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set) set(1);
+}
+
+template <class ExecutionSpace, class MemorySpace>
+struct RadialBlas {
+  // The batch runs where BLAS can read the views.
+  static constexpr bool available =
+      Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible;
+  using Rows = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
+  Rows input;  // [2 e][N_b]: row 2e the MLP input of edge e, row 2e + 1 its tangent
+  // Per thread: one layer's rows of a block, twice (ping-pong): [2 thread + 0/1][2 block · width].
+  Rows hidden;
+  Kokkos::Experimental::UniqueToken<ExecutionSpace> token;
+
+  void reserve(int n_edges, int n_bessel) {
+    if (int(input.extent(0)) < 2 * n_edges || int(input.extent(1)) != n_bessel) {
+      input = Rows(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string("gaunt::RadialBlas::input")),
+          2 * n_edges, n_bessel);
+    }
+    if (hidden.extent(0) == 0) {
+      hidden = Rows(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string("gaunt::RadialBlas::hidden")),
+          2 * token.size(), 2 * kRadialBlasBlock * kMaxRadialWidth);
+      blas_single_threaded();
+    }
+  }
+  std::size_t bytes() const { return (input.span() + hidden.span()) * sizeof(double); }
+};
+
+// R(e, ·) and dR(e, ·) for the edges e < n_edges of `blas.input` (rows of inactive edges are zero
+// and give zero).
+template <class ExecutionSpace, class MemorySpace>
+void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                           const RadialBlas<ExecutionSpace, MemorySpace>& blas, int n_edges,
+                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& R,
+                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& dR) {
+  const int ld_out = int(R.extent(1)),
+            n_blocks = (n_edges + kRadialBlasBlock - 1) / kRadialBlasBlock;
+  const auto b = blas;
+  Kokkos::parallel_for(
+      "gaunt::RadialBlas::blocks",
+      Kokkos::RangePolicy<ExecutionSpace, Kokkos::Schedule<Kokkos::Dynamic>>(space, 0, n_blocks),
+      [=](const int block) {
+        const int e0 = block * kRadialBlasBlock;
+        const int ne = n_edges - e0 < kRadialBlasBlock ? n_edges - e0 : kRadialBlasBlock;
+        const int id = b.token.acquire();
+        const double* z = &b.input(2 * e0, 0);
+        int ld_z = p.width[0];
+        for (int t = 0; t < p.n_layers; ++t) {
+          const int n_in = p.width[t], n_out = p.width[t + 1];
+          const double* W = p.radial_weights.data() + p.layer_offset[t];
+          if (t + 1 == p.n_layers) {
+            // Values (even rows) into R, tangents (odd rows) into dR.
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ne, n_out, n_in, 1.0, z,
+                        2 * ld_z, W, n_out, 0.0, &R(e0, 0), ld_out);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ne, n_out, n_in, 1.0, z + ld_z,
+                        2 * ld_z, W, n_out, 0.0, &dR(e0, 0), ld_out);
+            break;
+          }
+          double* a = &b.hidden(2 * id + t % 2, 0);
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2 * ne, n_out, n_in, 1.0, z, ld_z,
+                      W, n_out, 0.0, a, n_out);
+          for (int e = 0; e < ne; ++e) {
+            double* value = a + 2 * e * n_out;
+            double* tangent = value + n_out;
+            for (int o = 0; o < n_out; ++o)
+              silu_with_tangent(value[o], tangent[o], value[o], tangent[o]);
+          }
+          z = a;
+          ld_z = n_out;
+        }
+        b.token.release(id);
+      });
+  space.fence("gaunt::RadialBlas: done");
+}
+
+}  // namespace gaunt
