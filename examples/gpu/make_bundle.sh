@@ -40,7 +40,10 @@ done
 cp /usr/share/openmpi/openmpi-mca-params.conf "$bundle/" 2>/dev/null || true
 # Symbols are not needed to run; the device tool carries at most 64 MiB.
 strip --strip-unneeded "$bundle/lmp" "$bundle/gauntplugin.so" "$bundle"/lib/*.so* 2>/dev/null || true
-# liblammps.so with the KOKKOS package's device code is ~100 MB; it compresses to ~12 MB.
-# run_on_gpu.sh unpacks it (python3's lzma) before anything runs.
-xz -T0 -6 "$bundle/lib/liblammps.so.0"
+# Large libraries are compressed: liblammps.so with the KOKKOS package's device code (~100 MB ->
+# ~12 MB) and OpenBLAS behind libblas.so.3 (~37 MB -> ~4 MB). run_on_gpu.sh unpacks them (python3's
+# lzma) before anything runs.
+for so in "$bundle"/lib/*.so*; do
+  if [ "$(stat -c %s "$so")" -gt 8000000 ]; then xz -T0 -6 "$so"; fi
+done
 echo "gpu_bundle: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
