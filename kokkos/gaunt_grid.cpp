@@ -154,7 +154,7 @@ struct GridKernel {
     }
     l.sums = take(k.n_functions() * 4 * t.n_reps);
     l.folded = take(4 * t.n_reps);
-    l.series = take(ring_rows(std::max(t.lout, t.degree[0] + t.degree[1])));
+    l.series = take(ring_rows(k.series_degree()));
     l.total = o;
     return l;
   }
@@ -375,9 +375,12 @@ struct GridKernel {
       const double* src = f < nf ? a.p[f] : out_adj;
       copy<true>(block(src, unit.item, degree(f), unit.c0), degree(f), s + lay.coef[f]);
       legendre_synthesis(degree(f), s + lay.coef[f], s + lay.fourier[f]);
-      for (int ring = 0; ring < 2 * t.n_pairs; ++ring) {
-        double* sin0 = s + lay.fourier[f] + (ring * ring_rows(degree(f)) + 1) * W;
-        for (int c = 0; c < W; ++c) sin0[c] = 0.0;
+      if (!Reverse && t.phi_series) {
+        for (int ring = 0; ring < 2 * t.n_pairs; ++ring) {
+          double* sin0 = s + lay.fourier[f] + (ring * ring_rows(degree(f)) + 1) * W;
+          GAUNT_SIMD
+          for (int c = 0; c < W; ++c) sin0[c] = 0.0;
+        }
       }
     }
     double* sums = s + lay.sums;  // [function][group][r][W]: group sums of f_k (and ḡ)

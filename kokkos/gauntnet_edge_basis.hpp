@@ -115,23 +115,21 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         const bool active = species(i) >= 0 && sj >= 0 && r < p.cutoff && r > 0.0;
         if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
         b.species_j(e) = active ? sj : -1;
-        if (batched) {
-          for (int n = 0; n < n_bessel; ++n) rows(2 * e, n) = rows(2 * e + 1, n) = 0.0;
-          if (active) radial_basis(p, r, &rows(2 * e, 0), &rows(2 * e + 1, 0));
-        }
         if (active) {
-          if (batched) {
-            // R and dR/dr after this kernel, for all edges at once.
-          } else if (table.covers(r)) {
+          if (batched)  // R and dR/dr after this kernel, for all edges at once
+            radial_basis(p, r, &rows(2 * e, 0), &rows(2 * e + 1, 0));
+          else if (table.covers(r))
             table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          } else if (mixed_precision) {
+          else if (mixed_precision)
             radial_functions<float>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          } else {
+          else
             radial_functions<double>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          }
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
-          for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
+          if (batched)  // zero input rows: zero R and dR/dr
+            for (int n = 0; n < n_bessel; ++n) rows(2 * e, n) = rows(2 * e + 1, n) = 0.0;
+          else
+            for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
           for (int lm = 0; lm < n_sh; ++lm) {
             b.sh(e, lm) = 0.0;
             for (int c = 0; c < 3; ++c) b.sh_grad(e, lm, c) = 0.0;
