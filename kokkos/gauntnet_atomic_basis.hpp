@@ -20,6 +20,10 @@ namespace gaunt {
 template <class MemorySpace>
 using AtomFeatures = Kokkos::View<double***, Kokkos::LayoutRight, MemorySpace>;
 
+// Per-atom invariants [atom][Q] of a chunk (B and B̄, the product basis's output and its adjoint).
+template <class MemorySpace>
+using AtomInvariants = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
+
 template <class MemorySpace>
 void reserve_atom_features(AtomFeatures<MemorySpace>& view, const char* label, int n_atoms,
                            int n_sh, int channels) {

@@ -93,6 +93,11 @@ class GauntNetEngine {
   void set_precision(Precision precision) { precision_ = precision; }
   Precision precision() const { return precision_; }
 
+  // The product basis's route (gauntnet_product_basis.hpp); the default is the cheaper one for
+  // the model. kIndexTuples throws when the model has too many tuples to tabulate.
+  void set_product_route(ProductRoute route);
+  ProductRoute product_route() const { return params_.product_route; }
+
   // Local atoms per chunk (default GauntNetTuning<ExecutionSpace>::chunk_atoms; ≥ 1).
   void set_chunk_atoms(int n);
   int chunk_atoms() const { return chunk_atoms_; }
@@ -136,6 +141,16 @@ void GauntNetEngine<ExecutionSpace>::set_chunk_atoms(int n) {
     throw std::invalid_argument("GauntNetEngine: chunk_atoms must be ≥ 1, got " +
                                 std::to_string(n));
   chunk_atoms_ = n;
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::set_product_route(ProductRoute route) {
+  if (route == ProductRoute::kIndexTuples && params_.tuple_coefficient.extent(0) == 0) {
+    throw std::invalid_argument(
+        "GauntNetEngine: the model's index tuples exceed the tabulation limit (L = " +
+        std::to_string(params_.lmax) + ", ν_max = " + std::to_string(params_.nu_max) + ")");
+  }
+  params_.product_route = route;
 }
 
 template <class ExecutionSpace>
@@ -257,8 +272,10 @@ std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
       (p.radial_weights.span() + p.embedding.span() + p.mixing.span() + p.factor_weights.span() +
        p.readout_linear.span() + p.readout_weight.span() + p.readout_bias.span() +
        p.readout_out.span() + p.e0s.span() + p.grid_sh.span() + p.grid_weight.span() +
-       radial_table_.value.span() + radial_table_.slope.span()) *
-      sizeof(double);
+       p.tuple_coefficient.span() + p.degree_permanent.span() + radial_table_.value.span() +
+       radial_table_.slope.span()) *
+          sizeof(double) +
+      (p.tuple_index.span() + p.tuple_degrees.span()) * sizeof(int);
   bytes += p.radial_weights_f32.span() * sizeof(float);
   bytes += edge_basis_.bytes() + edge_basis_adj_.bytes() + radial_blas_.bytes();
   bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +

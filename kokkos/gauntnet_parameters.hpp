@@ -1,20 +1,28 @@
 // GauntNet v1 parameters in a Kokkos memory space (DESIGN.md §4, MODEL_FILE.md §4-§5), built
 // once from a ModelFile: the weights as views plus the derived tables (envelope coefficients,
-// sphere grid with Y_lm at its points). Copied by value into kernels.
+// sphere grid with Y_lm at its points, the invariants' index tuples and weight permanents) and
+// the product basis's route. Copied by value into kernels.
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <vector>
 
 #include "gauntnet_tuning.hpp"
 #include "host_tables.hpp"
+#include "invariant_tuples.hpp"
 #include "model_file.hpp"
 #include "sh_indexing.hpp"
 #include "spherical_harmonics.hpp"
 
 namespace gaunt {
+
+// How the product basis forms B^ν = ∫ Π_ξ F^ξ dΩ (gauntnet_product_basis.hpp): on the points of
+// the exact sphere grid, or as sums over the sorted index tuples of Ã (invariant_tuples.hpp).
+enum class ProductRoute { kSphereGrid, kIndexTuples };
 
 template <class MemorySpace>
 struct GauntNetParameters {
@@ -47,13 +55,21 @@ struct GauntNetParameters {
   View<int*> l_of_lm;               // [M]
   View<double**> grid_sh;           // [P][M]  Y_lm at the grid points
   View<double*> grid_weight;        // [P]     quadrature weights (sum 4π)
+  // Index tuples (invariant_tuples.hpp; empty when there are too many to tabulate): entries of
+  // order ν are [tuple_begin[ν − 1], tuple_begin[ν]).
+  ProductRoute product_route = ProductRoute::kSphereGrid;
+  int tuple_begin[kMaxNuMax + 1] = {};
+  View<int**> tuple_index;           // [T][ν_max]  i_1 ≤ … ≤ i_ν
+  View<double*> tuple_coefficient;   // [T]         c_t
+  View<int*> tuple_degrees;          // [T]         λ(t)
+  View<double***> degree_permanent;  // [S][Λ][K]   P_λ of species s, channel k
   SphericalHarmonics<double, MemorySpace> sh{0};
 };
 
 namespace detail {
 
-template <class View>
-View upload(const std::string& label, const std::vector<double>& values, std::size_t n0,
+template <class View, class T>
+View upload(const std::string& label, const std::vector<T>& values, std::size_t n0,
             std::size_t n1 = KOKKOS_INVALID_INDEX, std::size_t n2 = KOKKOS_INVALID_INDEX,
             std::size_t n3 = KOKKOS_INVALID_INDEX) {
   View view(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), n0, n1, n2, n3);
@@ -61,6 +77,40 @@ View upload(const std::string& label, const std::vector<double>& values, std::si
   for (std::size_t v = 0; v < values.size(); ++v) host.data()[v] = values[v];
   Kokkos::deep_copy(view, host);
   return view;
+}
+
+// P_λ = Σ_{σ∈S_ν} Π_ξ w^{f(ν,ξ)}_{s,λ_σ(ξ),k} for every degree tuple λ of `tuples`, species s and
+// channel k, [s][λ][k]; factor_weights is [F][S][L+1][K] with f(ν,ξ) = ν(ν−1)/2 + ξ − 1.
+inline std::vector<double> degree_permanents(const InvariantTuples& tuples,
+                                             const std::vector<double>& factor_weights,
+                                             int n_species, int channels) {
+  const int L1 = tuples.lmax + 1, n_lambda = tuples.n_degree_tuples();
+  const auto w = [&](int f, int s, int l, int k) {
+    return factor_weights[((std::size_t(f) * n_species + s) * L1 + l) * channels + k];
+  };
+  std::vector<double> permanent(std::size_t(n_species) * n_lambda * channels, 0.0);
+  for (int nu = 1; nu <= tuples.nu_max; ++nu) {
+    const int first_factor = nu * (nu - 1) / 2;
+    for (int lambda = tuples.degrees_begin[std::size_t(nu - 1)];
+         lambda < tuples.degrees_begin[std::size_t(nu)]; ++lambda) {
+      std::vector<int> sigma(static_cast<std::size_t>(nu));
+      for (int xi = 0; xi < nu; ++xi) sigma[std::size_t(xi)] = xi;
+      do {
+        for (int s = 0; s < n_species; ++s) {
+          for (int k = 0; k < channels; ++k) {
+            double term = 1;
+            for (int xi = 0; xi < nu; ++xi) {
+              const int l = tuples.degrees[std::size_t(lambda) * tuples.nu_max +
+                                           std::size_t(sigma[std::size_t(xi)])];
+              term *= w(first_factor + xi, s, l, k);
+            }
+            permanent[(std::size_t(s) * n_lambda + lambda) * channels + k] += term;
+          }
+        }
+      } while (std::next_permutation(sigma.begin(), sigma.end()));
+    }
+  }
+  return permanent;
 }
 
 }  // namespace detail
@@ -172,6 +222,30 @@ GauntNetParameters<MemorySpace> make_gauntnet_parameters(const ModelFile& m) {
   p.grid_weight = upload<typename P::template View<double*>>("gaunt::GauntNet::grid_weight", grid_w,
                                                              std::size_t(p.n_points));
   p.sh = SphericalHarmonics<double, MemorySpace>(p.lmax);
+
+  // Index tuples when they are few enough to tabulate; the route with fewer multiply-adds per
+  // (atom, channel), forward and reverse (ν + 2ν per tuple entry; per grid point M + F (L + 1)
+  // for the factor values, recomputed in the reverse, and as much again for the adjoint).
+  const auto tuples = invariant_tuples(p.lmax, p.nu_max, kMaxInvariantTuples);
+  if (tuples) {
+    const int T = tuples->n_entries(), n_degree_tuples = tuples->n_degree_tuples();
+    for (int nu = 0; nu <= p.nu_max; ++nu) p.tuple_begin[nu] = tuples->entry_begin[std::size_t(nu)];
+    p.tuple_index = upload<typename P::template View<int**>>(
+        "gaunt::GauntNet::tuple_index", tuples->index, std::size_t(T), std::size_t(p.nu_max));
+    p.tuple_degrees = upload<typename P::template View<int*>>("gaunt::GauntNet::tuple_degrees",
+                                                              tuples->degrees_of, std::size_t(T));
+    p.tuple_coefficient = upload<typename P::template View<double*>>(
+        "gaunt::GauntNet::tuple_coefficient", tuples->coefficient, std::size_t(T));
+    p.degree_permanent = upload<typename P::template View<double***>>(
+        "gaunt::GauntNet::degree_permanent",
+        degree_permanents(*tuples, m.weight("factor_weights").values, p.n_species, p.channels), S,
+        std::size_t(n_degree_tuples), K);
+    long tuple_cost = 0;
+    for (int nu = 1; nu <= p.nu_max; ++nu)
+      tuple_cost += 3L * nu * (p.tuple_begin[nu] - p.tuple_begin[nu - 1]);
+    const long grid_cost = 3L * p.n_points * (p.n_sh + p.n_factors * (p.lmax + 1));
+    if (tuple_cost < grid_cost) p.product_route = ProductRoute::kIndexTuples;
+  }
   return p;
 }
 

@@ -12,6 +12,10 @@ inline constexpr int kMaxRadialLayers = 8;   // weight matrices of the radial ML
 inline constexpr int kMaxNuMax = 4;          // ν_max (MODEL_FILE.md §2)
 inline constexpr int kMaxFactors = kMaxNuMax * (kMaxNuMax + 1) / 2;
 inline constexpr int kMaxEngineLmax = 8;  // L of the atomic basis
+// Sorted index tuples of one order the product basis may integrate at set-up
+// (invariant_tuples.hpp); beyond it (L = 8 with ν = 4: 1.9 million) the sphere grid is the cheaper
+// route anyway.
+inline constexpr long kMaxInvariantTuples = 100000;
 // Edges per BLAS matrix product of the radial MLP (gauntnet_radial_blas.hpp): one Kokkos thread's
 // block, 512 rows of ≤ 128 doubles per layer buffer (two buffers, 1 MB per thread).
 inline constexpr int kRadialBlasBlock = 256;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <complex>
 #include <map>
@@ -13,6 +15,7 @@
 #include <random>
 #include <tuple>
 
+#include "invariant_tuples.hpp"
 #include "sh_indexing.hpp"
 #include "spherical_harmonics.hpp"
 #include "test_helpers.hpp"
@@ -190,6 +193,86 @@ TEST(GauntTables, GridTablesReproduceHarmonicsAndIntegrateExactly) {
     }
   for (int a = 0; a < n; ++a)
     for (int b = 0; b < n; ++b) EXPECT_NEAR(gram[std::size_t(a) * n + b], a == b, 1e-13);
+}
+
+// The product basis's index tuples (invariant_tuples.hpp) for L = 4, ν = 1..4, against the exact
+// sympy Gaunt coefficients: c_t Π mult! = ∫ Π Y is √(4π) δ for ν = 1, δ_{i1 i2} for ν = 2,
+// G(i1, i2, i3) for ν = 3 and Σ_{i'} G(i1, i2, i') G(i', i3, i4) for ν = 4 (Y_{i1} Y_{i2} has
+// degree ≤ 8, inside the exact list); every nonzero sorted tuple is listed, no other one.
+TEST(GauntTables, InvariantTuplesMatchExactGaunt) {
+  const int L = 4, M = sh_size(L), M2 = sh_size(2 * L);
+  const auto ref = read_reference("real_gaunt_l4.json");
+  std::map<Key, double> gaunt;
+  for (const auto& row : ref["gaunt"])
+    gaunt[{row[0].get<int>(), row[1].get<int>(), row[2].get<int>()}] = row[3].get<double>();
+  const auto G = [&](int a, int b, int c) {
+    const auto it = gaunt.find({std::min(a, b), std::max(a, b), c});
+    return it == gaunt.end() ? 0.0 : it->second;
+  };
+  const auto exact = [&](const std::vector<int>& t) {
+    switch (t.size()) {
+      case 1:
+        return t[0] == 0 ? std::sqrt(4 * std::numbers::pi) : 0.0;
+      case 2:
+        return t[0] == t[1] ? 1.0 : 0.0;
+      case 3:
+        return G(t[0], t[1], t[2]);
+      default: {
+        double sum = 0;
+        for (int i = 0; i < M2; ++i) sum += G(t[0], t[1], i) * G(t[2], t[3], i);
+        return sum;
+      }
+    }
+  };
+  const auto tuples = invariant_tuples(L, 4, 100000);
+  ASSERT_TRUE(tuples.has_value());
+  EXPECT_FALSE(invariant_tuples(L, 4, sorted_tuple_count(L, 4) - 1).has_value());
+  for (int nu = 1; nu <= 4; ++nu) {
+    std::map<std::vector<int>, int> listed;  // sorted tuple -> entry
+    for (int e = tuples->entry_begin[nu - 1]; e < tuples->entry_begin[nu]; ++e) {
+      std::vector<int> t(tuples->index.begin() + e * 4, tuples->index.begin() + e * 4 + nu);
+      ASSERT_TRUE(std::is_sorted(t.begin(), t.end()));
+      EXPECT_TRUE(listed.emplace(t, e).second) << "duplicate entry " << e;
+      const int lambda = tuples->degrees_of[e];
+      ASSERT_GE(lambda, tuples->degrees_begin[nu - 1]);
+      ASSERT_LT(lambda, tuples->degrees_begin[nu]);
+      for (int xi = 0; xi < 4; ++xi) {
+        const int l = tuples->degrees[lambda * 4 + xi];
+        EXPECT_EQ(l, xi < nu ? int(std::sqrt(t[xi] + 0.5)) : -1);
+      }
+    }
+    // Every sorted tuple: listed iff its exact integral is nonzero, with c_t Π mult! equal to it.
+    long checked = 0, nonzero = 0;
+    std::vector<int> t(nu, 0);
+    while (true) {
+      const double want = exact(t);
+      const auto it = listed.find(t);
+      if (std::abs(want) > 1e-14) {
+        ++nonzero;
+        if (it == listed.end()) {
+          ADD_FAILURE() << "ν = " << nu << ": missing tuple with integral " << want;
+        } else {
+          double factorials = 1;
+          for (int a = 0, run = 1; a < nu; ++a, ++run) {
+            if (a > 0 && t[a] != t[a - 1]) run = 1;
+            factorials *= run;
+          }
+          EXPECT_NEAR(tuples->coefficient[it->second] * factorials, want, 1e-13);
+        }
+      } else {
+        EXPECT_EQ(it, listed.end()) << "ν = " << nu << ": zero tuple listed";
+      }
+      ++checked;
+      int a = nu - 1;  // next nondecreasing tuple
+      while (a >= 0 && t[a] == M - 1) --a;
+      if (a < 0) break;
+      ++t[a];
+      for (int b = a + 1; b < nu; ++b) t[b] = t[a];
+    }
+    EXPECT_EQ(checked, sorted_tuple_count(L, nu));
+    EXPECT_EQ(long(listed.size()), nonzero);
+    std::printf("  L = %d, ν = %d: %ld sorted tuples, %ld nonzero\n", L, nu, checked, nonzero);
+  }
 }
 
 TEST(GauntTables, BadDegreesThrow) {

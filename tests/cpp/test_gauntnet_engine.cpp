@@ -232,43 +232,53 @@ constexpr double kForceFloor = 1e-6;
 
 constexpr int kVoigt[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
 
+// Both product-basis routes (gaunt::ProductRoute), named for messages.
+const std::vector<std::pair<gaunt::ProductRoute, std::string>> kProductRoutes = {
+    {gaunt::ProductRoute::kIndexTuples, "tuples"}, {gaunt::ProductRoute::kSphereGrid, "grid"}};
+
 TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   typename TestFixture::Engine engine(tiny_model());
   EXPECT_EQ(engine.cutoff(), 3.0);
   EXPECT_EQ(engine.elements(), (std::vector<std::string>{"H", "C", "O"}));
-  for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
-    if (chunk > 0) engine.set_chunk_atoms(chunk);
-    for (const auto& s : reference().at("structures")) {
-      const std::string name =
-          s.at("name").get<std::string>() + " (chunk " + std::to_string(chunk) + ")";
-      const HostGraph g = fixture_graph(s);
-      const Outputs out = TestFixture::run(engine, g);
-      const double e_ref = s.at("energy").get<double>();
-      EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
-      expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(), 1e-10,
-                   name + " per-atom energy");
-      expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
-                   name + " forces", kForceFloor);
-      const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
-      expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10, name + " virial",
-                   kForceFloor);
-      const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
-      std::vector<double> wa, wa_want;
-      for (std::size_t i = 0; i < wa_ref.size(); ++i) {
-        for (int c = 0; c < 6; ++c) {
-          wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
-          wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+  // L = 3, ν_max = 4: 1 952 multiplies per channel over 422 + 77 + 16 + 1 tuple entries against
+  // 91 grid points × (16 + 10 · 4): the tuples are the default.
+  EXPECT_EQ(engine.product_route(), gaunt::ProductRoute::kIndexTuples);
+  for (const auto& [route, route_name] : kProductRoutes) {
+    engine.set_product_route(route);
+    for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
+      engine.set_chunk_atoms(chunk > 0 ? chunk : gaunt::GauntNetTuning<TypeParam>::chunk_atoms);
+      for (const auto& s : reference().at("structures")) {
+        const std::string name = s.at("name").get<std::string>() + " (" + route_name + ", chunk " +
+                                 std::to_string(chunk) + ")";
+        const HostGraph g = fixture_graph(s);
+        const Outputs out = TestFixture::run(engine, g);
+        const double e_ref = s.at("energy").get<double>();
+        EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
+        expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(), 1e-10,
+                     name + " per-atom energy");
+        expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
+                     name + " forces", kForceFloor);
+        const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
+        expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
+                     name + " virial", kForceFloor);
+        const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
+        std::vector<double> wa, wa_want;
+        for (std::size_t i = 0; i < wa_ref.size(); ++i) {
+          for (int c = 0; c < 6; ++c) {
+            wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
+            wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+          }
         }
-      }
-      expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
-      // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
-      double e_sum = 0;
-      for (double e : out.per_atom_energy) e_sum += e;
-      EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
-      for (int c = 0; c < 6; ++c) {
-        double w_sum = 0;
-        for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
-        EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+        expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
+        // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
+        double e_sum = 0;
+        for (double e : out.per_atom_energy) e_sum += e;
+        EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
+        for (int c = 0; c < 6; ++c) {
+          double w_sum = 0;
+          for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
+          EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+        }
       }
     }
   }
@@ -278,11 +288,14 @@ TYPED_TEST(GauntNetEngineTest, ForcesAndVirialMatchFiniteDifferences) {
   typename TestFixture::Engine engine(tiny_model());
   const json& s = reference().at("structures").at(0);  // the molecule
   HostGraph g = fixture_graph(s);
-  const Outputs out = TestFixture::run(engine, g);
   const double h = 1e-5;
-  const auto [max_err, max_f] = TestFixture::finite_difference_force_error(engine, g, h);
-  EXPECT_GT(max_f, 1e-2);
-  EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
+  for (const auto& [route, route_name] : kProductRoutes) {
+    engine.set_product_route(route);
+    const auto [max_err, max_f] = TestFixture::finite_difference_force_error(engine, g, h);
+    EXPECT_GT(max_f, 1e-2) << route_name;
+    EXPECT_LT(max_err, 1e-7 * max_f) << route_name << ": max |F - F_fd| = " << max_err;
+  }
+  const Outputs out = TestFixture::run(engine, g);
   // Virial = −dE/dε under the homogeneous deformation x -> x (1 + ε).
   for (int c = 0; c < 6; ++c) {
     const int a = kVoigt[c][0], b = kVoigt[c][1];
