@@ -8,6 +8,7 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 
 #include "gauntnet_edge_basis.hpp"
 #include "gauntnet_graph.hpp"
@@ -34,29 +35,46 @@ void reserve_atom_features(AtomFeatures<MemorySpace>& view, const char* label, i
       Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), n_atoms, n_sh, channels);
 }
 
+// One team per chunk atom; the channel loops are ThreadVectorRanges (contiguous in A's [lm][k]
+// rows and in R's [l K + k] rows), t_k = h_{s_j,k} R_{k,l}(r_e) / n̄ lives in team scratch.
 template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
+  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
+  using Scratch = Kokkos::View<double*, typename ExecutionSpace::scratch_memory_space,
+                               Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
   const auto offsets = graph.offsets;
   const auto b = basis;
   const auto embedding = p.embedding;
-  const auto l_of_lm = p.l_of_lm;
-  const int K = p.channels, n_sh = p.n_sh, first = chunk.first, edge_begin = chunk.edge_begin;
+  const int K = p.channels, lmax = p.lmax, first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
+  const Policy policy = Policy(space, chunk.n_atoms, 1, std::min(K, Policy::vector_length_max()))
+                            .set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(K)));
   Kokkos::parallel_for(
-      "gaunt::AtomicBasis::forward",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_atoms * K),
-      KOKKOS_LAMBDA(const int idx) {
-        const int a = idx / K, k = idx % K;
-        for (int lm = 0; lm < n_sh; ++lm) A(a, lm, k) = 0.0;
+      "gaunt::AtomicBasis::forward", policy,
+      KOKKOS_LAMBDA(const typename Policy::member_type& team) {
+        const int a = team.league_rank();
+        const Scratch t(team.team_scratch(0), K);
+        for (int lm = 0; lm < p.n_sh; ++lm) {
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                               [&](const int k) { A(a, lm, k) = 0.0; });
+        }
         const int e_end = offsets(first + a + 1) - edge_begin;
         for (int e = offsets(first + a) - edge_begin; e < e_end; ++e) {
           const int sj = b.species_j(e);
           if (sj < 0) continue;
-          const double h = inv_avg * embedding(sj, k);
-          for (int lm = 0; lm < n_sh; ++lm) {
-            A(a, lm, k) += h * b.radial(e, l_of_lm(lm) * K + k) * b.sh(e, lm);
+          const double* h = &embedding(sj, 0);
+          for (int l = 0; l <= lmax; ++l) {
+            const double* R = &b.radial(e, l * K);
+            Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                                 [&](const int k) { t(k) = inv_avg * h[k] * R[k]; });
+            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+              const double y = b.sh(e, lm);
+              double* A_lm = &A(a, lm, 0);
+              Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                                   [&](const int k) { A_lm[k] += t(k) * y; });
+            }
           }
         }
       });

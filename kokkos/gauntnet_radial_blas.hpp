@@ -6,35 +6,22 @@
 //   Z_{t+1} = act(Z_t W_t)  on (value, tangent) row pairs,   [R; dR/dr] = Z_m W_m.
 // The same sums as radial_functions in another order (agreement to rounding). Per block of
 // kRadialBlasBlock edges one matrix product per layer replaces a weight sweep per edge: each
-// weight feeds 2·block multiply-adds. Blocks run on the Kokkos threads, each calling BLAS on its
-// own rows, so BLAS itself is asked for one thread (OpenBLAS would otherwise start its own
-// threads inside every call and compete with Kokkos's).
+// weight feeds 2·block multiply-adds. Blocks run on the Kokkos threads (gauntnet_blas.hpp).
 #pragma once
-
-#include <cblas.h>
-#include <dlfcn.h>
 
 #include <Kokkos_Core.hpp>
 #include <string>
 
+#include "gauntnet_blas.hpp"
 #include "gauntnet_radial.hpp"
 #include "gauntnet_tuning.hpp"
 
 namespace gaunt {
 
-// OpenBLAS's own threads off (a no-op for other BLAS libraries, which do not start threads).
-inline void blas_single_threaded() {
-  using SetThreads = void (*)(int);
-  static const auto set =
-      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (set) set(1);
-}
-
 template <class ExecutionSpace, class MemorySpace>
 struct RadialBlas {
   // The batch runs where BLAS can read the views.
-  static constexpr bool available =
-      Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible;
+  static constexpr bool available = host_blas_reaches<MemorySpace>;
   using Rows = Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>;
   Rows input;  // [2 e][N_b]: row 2e the MLP input of edge e, row 2e + 1 its tangent
   // Per thread: one layer's rows of a block, twice (ping-pong): [2 thread + 0/1][2 block · width].

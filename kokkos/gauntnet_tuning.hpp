@@ -19,6 +19,8 @@ inline constexpr long kMaxInvariantTuples = 100000;
 // Edges per BLAS matrix product of the radial MLP (gauntnet_radial_blas.hpp): one Kokkos thread's
 // block, 512 rows of ≤ 128 doubles per layer buffer (two buffers, 1 MB per thread).
 inline constexpr int kRadialBlasBlock = 256;
+// Atoms per BLAS matrix product of the channel mixing on host (gauntnet_mixing.hpp).
+inline constexpr int kMixingBlasAtoms = 256;
 
 template <class ExecutionSpace>
 struct GauntNetTuning {
