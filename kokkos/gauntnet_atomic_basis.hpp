@@ -83,7 +83,9 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
 // and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
 //   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
-// so only g_e is stored (the fused edge kernel of DESIGN.md §8).
+// so only g_e is stored (the fused edge kernel of DESIGN.md §8). Per lm, the sums over k are
+// Ȳ_{e,lm} = Σ_k w_k R_{k,l} and Σ_k R̄_{e,lK+k} dR_{lK+k}/dr = Σ_lm Y_lm Σ_k w_k dR_{k,l}/dr,
+// with w_k = Ā_{a,lm,k} h_{s_j,k} / n̄.
 template <class ExecutionSpace, class MemorySpace>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
@@ -101,21 +103,24 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
         const int sj = b.species_j(e);
         if (sj >= 0) {
           const int a = b.centre(e);
+          const double* h = &embedding(sj, 0);
           double ybar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
-          for (int lm = 0; lm < n_sh; ++lm) ybar[lm] = 0.0;
           double dE_dr = 0.0;
           for (int l = 0; l <= lmax; ++l) {
-            for (int k = 0; k < K; ++k) {
-              const double h = inv_avg * embedding(sj, k);
-              const double R = b.radial(e, l * K + k);
-              double sum = 0.0;
-              for (int m = -l; m <= l; ++m) {
-                const int lm = l * l + l + m;
-                const double abar = A_adj(a, lm, k);
-                sum += abar * b.sh(e, lm);
-                ybar[lm] += abar * R * h;
+            const double* R = &b.radial(e, l * K);
+            const double* dR = &b.radial_deriv(e, l * K);
+            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+              // Σ_k w_k R_k and Σ_k w_k dR_k, w_k = Ā_{a,lm,k} h_k (SIMD partial sums on host).
+              const double* A_bar = &A_adj(a, lm, 0);
+              double r_sum = 0.0, dr_sum = 0.0;
+              GAUNT_SIMD_REDUCTION(r_sum, dr_sum)
+              for (int k = 0; k < K; ++k) {
+                const double w = A_bar[k] * h[k];
+                r_sum += w * R[k];
+                dr_sum += w * dR[k];
               }
-              dE_dr += h * sum * b.radial_deriv(e, l * K + k);  // R̄ dR/dr
+              ybar[lm] = inv_avg * r_sum;
+              dE_dr += inv_avg * b.sh(e, lm) * dr_sum;
             }
           }
           const double x = b.vector(e, 0), y = b.vector(e, 1), z = b.vector(e, 2);

@@ -22,6 +22,15 @@ inline constexpr int kRadialBlasBlock = 256;
 // Atoms per BLAS matrix product of the channel mixing on host (gauntnet_mixing.hpp).
 inline constexpr int kMixingBlasAtoms = 256;
 
+// A loop summing into the named scalars, vectorised with per-lane partial sums on host (OpenMP
+// SIMD: GCC does not reorder a floating-point sum by itself); a plain loop in device code.
+#if defined(_OPENMP) && !defined(__CUDA_ARCH__)
+#define GAUNT_PRAGMA(text) _Pragma(#text)
+#define GAUNT_SIMD_REDUCTION(...) GAUNT_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
+#else
+#define GAUNT_SIMD_REDUCTION(...)
+#endif
+
 template <class ExecutionSpace>
 struct GauntNetTuning {
   // Local atoms processed together: every per-atom and per-edge buffer is sized to one chunk,
