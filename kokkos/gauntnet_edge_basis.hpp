@@ -69,16 +69,24 @@ struct EdgeBasisAdj {
   std::size_t bytes() const { return vector.span() * sizeof(double); }
 };
 
+// The radial MLP's BLAS batches (gauntnet_radial_blas.hpp), float64 and float32.
+template <class ExecutionSpace, class MemorySpace>
+struct RadialBatches {
+  RadialBlas<ExecutionSpace, MemorySpace, double> exact;
+  RadialBlas<ExecutionSpace, MemorySpace, float> mixed;
+  std::size_t bytes() const { return exact.bytes() + mixed.bytes(); }
+};
+
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
-// from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, in
-// float64 on host memory, through BLAS for all edges at once: gauntnet_radial_blas.hpp); returns
-// the smallest r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
+// from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, on
+// host memory, through BLAS for all edges at once: gauntnet_radial_blas.hpp); returns the
+// smallest r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
 template <class ExecutionSpace, class MemorySpace>
 double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const RadialTable<MemorySpace>& table, bool mixed_precision,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis,
-                          RadialBlas<ExecutionSpace, MemorySpace>& blas) {
+                          RadialBatches<ExecutionSpace, MemorySpace>& batches) {
   const auto offsets = graph.offsets;
   const auto neighbors = graph.neighbors;
   const auto species = graph.species;
@@ -93,10 +101,13 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
       });
   const auto b = basis;
   const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
-  const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available &&
-                       table.n_intervals == 0 && !mixed_precision;
-  if (batched) blas.reserve(chunk.n_edges, n_bessel);
-  const auto rows = blas.input;
+  const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available && table.n_intervals == 0;
+  const bool batched_exact = batched && !mixed_precision,
+             batched_mixed = batched && mixed_precision;
+  if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, n_radial);
+  if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, n_radial);
+  const auto rows = batches.exact.input;
+  const auto rows_f32 = batches.mixed.input;
   double min_r = Kokkos::reduction_identity<double>::min();
   Kokkos::parallel_reduce(
       "gaunt::EdgeBasis::forward", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
@@ -116,8 +127,10 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
         b.species_j(e) = active ? sj : -1;
         if (active) {
-          if (batched)  // R and dR/dr after this kernel, for all edges at once
+          if (batched_exact)  // R and dR/dr after this kernel, for all edges at once
             radial_basis(p, r, &rows(2 * e, 0), &rows(2 * e + 1, 0));
+          else if (batched_mixed)
+            radial_basis(p, r, &rows_f32(2 * e, 0), &rows_f32(2 * e + 1, 0));
           else if (table.covers(r))
             table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
           else if (mixed_precision)
@@ -126,8 +139,10 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
             radial_functions<double>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
-          if (batched)  // zero input rows: zero R and dR/dr
+          if (batched_exact)  // zero input rows: zero R and dR/dr
             for (int n = 0; n < n_bessel; ++n) rows(2 * e, n) = rows(2 * e + 1, n) = 0.0;
+          else if (batched_mixed)
+            for (int n = 0; n < n_bessel; ++n) rows_f32(2 * e, n) = rows_f32(2 * e + 1, n) = 0.0f;
           else
             for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
           for (int lm = 0; lm < n_sh; ++lm) {
@@ -138,7 +153,10 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
       },
       Kokkos::Min<double>(min_r));
   if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available) {
-    if (batched) radial_functions_blas(space, p, blas, chunk.n_edges, b.radial, b.radial_deriv);
+    if (batched_exact)
+      radial_functions_blas(space, p, batches.exact, chunk.n_edges, b.radial, b.radial_deriv);
+    if (batched_mixed)
+      radial_functions_blas(space, p, batches.mixed, chunk.n_edges, b.radial, b.radial_deriv);
   }
   return min_r;
 }

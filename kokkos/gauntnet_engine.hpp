@@ -119,7 +119,7 @@ class GauntNetEngine {
   // Stage buffers X / X_adj, sized to one chunk.
   EdgeBasis<memory_space> edge_basis_;
   EdgeBasisAdj<memory_space> edge_basis_adj_;
-  RadialBlas<ExecutionSpace, memory_space> radial_blas_;
+  RadialBatches<ExecutionSpace, memory_space> radial_batches_;
   AtomFeatures<memory_space> A_, A_adj_, A_mixed_, A_mixed_adj_;
   AtomInvariants<memory_space> B_, B_adj_;
   Kokkos::View<int*, Kokkos::HostSpace> offsets_host_;
@@ -240,7 +240,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
 
     min_distance = std::min(min_distance, forward_edge_basis(space_, params_, radial_table_,
                                                              precision_ == Precision::kMixed, graph,
-                                                             chunk, edge_basis_, radial_blas_));
+                                                             chunk, edge_basis_, radial_batches_));
     forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
     forward_mixing(space_, params_, chunk, A_, A_mixed_);
     forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_);
@@ -277,7 +277,7 @@ std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
           sizeof(double) +
       (p.tuple_index.span() + p.tuple_degrees.span()) * sizeof(int);
   bytes += p.radial_weights_f32.span() * sizeof(float);
-  bytes += edge_basis_.bytes() + edge_basis_adj_.bytes() + radial_blas_.bytes();
+  bytes += edge_basis_.bytes() + edge_basis_adj_.bytes() + radial_batches_.bytes();
   bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +
             B_adj_.span()) *
            sizeof(double);
