@@ -6,11 +6,16 @@
 
 // GAUNT_SIMD before an innermost loop over a block of channels: vectorise that loop (OpenMP
 // simd). Without it GCC vectorises the enclosing reduction loop with shuffles and spills instead
-// (the grid route's small products ran 2x slower). Empty without OpenMP and in device code.
+// (the grid route's small products ran 2x slower). GAUNT_SIMD_REDUCTION(s, ...) before a loop that
+// sums into the scalars s, ...: vectorise it with per-lane partial sums (GCC does not reorder a
+// floating-point sum by itself). Both empty without OpenMP and in device code.
 #if defined(_OPENMP) && !defined(__CUDA_ARCH__)
+#define GAUNT_PRAGMA(text) _Pragma(#text)
 #define GAUNT_SIMD _Pragma("omp simd")
+#define GAUNT_SIMD_REDUCTION(...) GAUNT_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
 #else
 #define GAUNT_SIMD
+#define GAUNT_SIMD_REDUCTION(...)
 #endif
 
 namespace gaunt {

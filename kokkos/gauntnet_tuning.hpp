@@ -4,6 +4,8 @@
 
 #include <Kokkos_Core.hpp>
 
+#include "gaunt_tuning.hpp"  // GAUNT_SIMD, GAUNT_SIMD_REDUCTION
+
 namespace gaunt {
 
 // Static limits of per-thread work arrays (checked when an engine is built from a model file).
@@ -21,15 +23,6 @@ inline constexpr long kMaxInvariantTuples = 100000;
 inline constexpr int kRadialBlasBlock = 256;
 // Atoms per BLAS matrix product of the channel mixing on host (gauntnet_mixing.hpp).
 inline constexpr int kMixingBlasAtoms = 256;
-
-// A loop summing into the named scalars, vectorised with per-lane partial sums on host (OpenMP
-// SIMD: GCC does not reorder a floating-point sum by itself); a plain loop in device code.
-#if defined(_OPENMP) && !defined(__CUDA_ARCH__)
-#define GAUNT_PRAGMA(text) _Pragma(#text)
-#define GAUNT_SIMD_REDUCTION(...) GAUNT_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
-#else
-#define GAUNT_SIMD_REDUCTION(...)
-#endif
 
 template <class ExecutionSpace>
 struct GauntNetTuning {
