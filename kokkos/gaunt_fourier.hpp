@@ -34,7 +34,6 @@ namespace gaunt {
 template <class ExecutionSpace>
 class FourierProduct {
  public:
-
   using memory_space = typename ExecutionSpace::memory_space;
   using Features = FeatureView<memory_space>;
   using ConstFeatures = ConstFeatureView<memory_space>;

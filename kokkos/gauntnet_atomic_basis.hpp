@@ -35,27 +35,42 @@ void reserve_atom_features(AtomFeatures<MemorySpace>& view, const char* label, i
       Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), n_atoms, n_sh, channels);
 }
 
-// One team per chunk atom; the channel loops are ThreadVectorRanges (contiguous in A's [lm][k]
-// rows and in R's [l K + k] rows), t_k = h_{s_j,k} R_{k,l}(r_e) / n̄ lives in team scratch.
+// One team per chunk atom; every loop over the K channels is a ThreadVectorRange (contiguous in
+// the LayoutRight [atom][lm][k] features: SIMD lanes on CPUs, vector lanes on GPUs), with
+// `rows` × K doubles of team scratch, [row][k]. The atomic and product bases run this way.
+template <class ExecutionSpace>
+struct AtomTeams {
+  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
+  using Member = typename Policy::member_type;
+  using Scratch =
+      Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
+                   Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+
+  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows) {
+    Policy policy(space, n_atoms, 1, std::min(channels, Policy::vector_length_max()));
+    if (rows == 0) return policy;
+    return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
+  }
+};
+
+// The forward: t_k = h_{s_j,k} R_{k,l}(r_e) / n̄ once per edge and degree (team scratch), then one
+// axpy over k per lm.
 template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
-  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
-  using Scratch = Kokkos::View<double*, typename ExecutionSpace::scratch_memory_space,
-                               Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+  using Teams = AtomTeams<ExecutionSpace>;
   const auto offsets = graph.offsets;
   const auto b = basis;
   const auto embedding = p.embedding;
   const int K = p.channels, lmax = p.lmax, first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
-  const Policy policy = Policy(space, chunk.n_atoms, 1, std::min(K, Policy::vector_length_max()))
-                            .set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(K)));
   Kokkos::parallel_for(
-      "gaunt::AtomicBasis::forward", policy,
-      KOKKOS_LAMBDA(const typename Policy::member_type& team) {
+      "gaunt::AtomicBasis::forward", Teams::policy(space, chunk.n_atoms, K, 1),
+      KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
-        const Scratch t(team.team_scratch(0), K);
+        const auto t =
+            Kokkos::subview(typename Teams::Scratch(team.team_scratch(0), 1, K), 0, Kokkos::ALL);
         for (int lm = 0; lm < p.n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
                                [&](const int k) { A(a, lm, k) = 0.0; });

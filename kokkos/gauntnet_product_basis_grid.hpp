@@ -8,30 +8,18 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
-#include <algorithm>
 
 #include "gauntnet_atomic_basis.hpp"
 
 namespace gaunt::detail {
 
-// One team per chunk atom; every loop over the K channels is a ThreadVectorRange (contiguous in
-// the LayoutRight [atom][lm][k] features: SIMD lanes on CPUs, vector lanes on GPUs), and the
-// per-channel intermediates live in team scratch, [row][k]:
-//   S  [(L+1)][K]  S_l(x_p),   F [F][K]  F^f(x_p),   acc [ν_max][K]  B or B̄ of the atom.
+// AtomTeams (gauntnet_atomic_basis.hpp) with the per-channel intermediates in team scratch,
+// [row][k]:  S [(L+1)][K]  S_l(x_p),   F [F][K]  F^f(x_p),   acc [ν_max][K]  B or B̄ of the atom.
 template <class ExecutionSpace>
-struct ProductBasisTeams {
-  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
-  using Member = typename Policy::member_type;
-  using Scratch =
-      Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
-                   Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+struct ProductBasisTeams : AtomTeams<ExecutionSpace> {
+  using typename AtomTeams<ExecutionSpace>::Member;
+  using typename AtomTeams<ExecutionSpace>::Scratch;
   static constexpr int kRows = (kMaxEngineLmax + 1) + 2 * kMaxFactors + kMaxNuMax;
-
-  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels) {
-    const int vector = std::min(channels, Policy::vector_length_max());
-    Policy policy(space, n_atoms, 1, vector);
-    return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(kRows, channels)));
-  }
 
   // The team's scratch cut into its row blocks (acc holds B in the forward pass, B̄ in the reverse).
   struct Rows {
@@ -99,7 +87,7 @@ void forward_product_basis_grid(const ExecutionSpace& space,
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K),
+      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
@@ -136,7 +124,7 @@ void reverse_product_basis_grid(const ExecutionSpace& space,
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K),
+      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);

@@ -4,34 +4,16 @@
 // ν multiplies per tuple entry. Reverse, with B̄^ν given, each entry adds to its ν indices
 //   Ã̄_{a,i_ξ,k} += B̄^ν_{a,k} c_t P_{s,λ(t),k} Π_{ξ'≠ξ} Ã_{a,i_ξ',k}
 // (prefix and suffix products; a repeated index receives one term per position, as the
-// derivative of a power does).
+// derivative of a power does). AtomTeams (gauntnet_atomic_basis.hpp); the forward's sums
+// B^ν_{a,k} live in team scratch [ν][k].
 #pragma once
 
 #include <Kokkos_Core.hpp>
-#include <algorithm>
+#include <type_traits>
 
 #include "gauntnet_atomic_basis.hpp"
 
 namespace gaunt::detail {
-
-// One team per chunk atom; every loop over the K channels is a ThreadVectorRange (contiguous
-// in the LayoutRight [atom][lm][k] features); the forward's sums B^ν_{a,k} live in team scratch
-// [ν][k].
-template <class ExecutionSpace>
-struct TupleTeams {
-  using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
-  using Member = typename Policy::member_type;
-  using Scratch =
-      Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
-                   Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
-
-  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int scratch_rows) {
-    const int vector = std::min(channels, Policy::vector_length_max());
-    Policy policy(space, n_atoms, 1, vector);
-    if (scratch_rows == 0) return policy;
-    return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(scratch_rows, channels)));
-  }
-};
 
 // Entries of order Nu: B^Nu_{a,k} += c_t P_{s,λ,k} Π Ã_{a,i,k} into sum[k].
 template <int Nu, class Member, class Params, class Features>
@@ -93,7 +75,7 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
                                   const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                                   const AtomFeatures<MemorySpace>& A_mixed,
                                   const AtomInvariants<MemorySpace>& B) {
-  using Teams = TupleTeams<ExecutionSpace>;
+  using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
@@ -124,7 +106,7 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
                                   const AtomFeatures<MemorySpace>& A_mixed,
                                   const AtomInvariants<MemorySpace>& B_adj,
                                   const AtomFeatures<MemorySpace>& A_mixed_adj) {
-  using Teams = TupleTeams<ExecutionSpace>;
+  using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
   Kokkos::parallel_for(
