@@ -81,7 +81,7 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
           if (sj < 0) continue;
           const double* h = &embedding(sj, 0);
           for (int l = 0; l <= lmax; ++l) {
-            const double* R = &b.radial(e, l * K);
+            const double* R = &b.radial(b.radial_row(e), l * K);
             Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
                                  [&](const int k) { t(k) = inv_avg * h[k] * R[k]; });
             for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
@@ -117,13 +117,13 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
         double g[3] = {0.0, 0.0, 0.0};
         const int sj = b.species_j(e);
         if (sj >= 0) {
-          const int a = b.centre(e);
+          const int a = b.centre(e), row = b.radial_row(e);
           const double* h = &embedding(sj, 0);
           double ybar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
           double dE_dr = 0.0;
           for (int l = 0; l <= lmax; ++l) {
-            const double* R = &b.radial(e, l * K);
-            const double* dR = &b.radial_deriv(e, l * K);
+            const double* R = &b.radial(row, l * K);
+            const double* dR = &b.radial_deriv(row, l * K);
             for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
               // Σ_k w_k R_k and Σ_k w_k dR_k, w_k = Ā_{a,lm,k} h_k (SIMD partial sums on host).
               const double* A_bar = &A_adj(a, lm, 0);

@@ -23,12 +23,16 @@ template <class MemorySpace>
 struct EdgeBasis {
   template <class T>
   using View = Kokkos::View<T, Kokkos::LayoutRight, MemorySpace>;
-  View<int*> centre;            // [e] chunk-local centre a = i - first
-  View<int*> neighbor;          // [e] j
-  View<int*> species_j;         // [e] s_j, or -1 when the edge does not contribute
-  View<double* [3]> vector;     // [e] r_ij = x_j - x_i
-  View<double**> radial;        // [e][(L+1)K] R_{k,l}(r) at l K + k
-  View<double**> radial_deriv;  // [e][(L+1)K] dR_{k,l}/dr
+  View<int*> centre;         // [e] chunk-local centre a = i - first
+  View<int*> neighbor;       // [e] j
+  View<int*> species_j;      // [e] s_j, or -1 when the edge does not contribute
+  View<double* [3]> vector;  // [e] r_ij = x_j - x_i
+  // R and dR/dr of edge e are rows radial_row(e) of `radial` and `radial_deriv`: the two edges
+  // i → j and j → i of a pair inside the chunk share one row (r_ij = −r_ji exactly, so r and
+  // R(r) are the same numbers), every other edge has its own.
+  View<int*> radial_row;        // [e]
+  View<double**> radial;        // [row][(L+1)K] R_{k,l}(r) at l K + k
+  View<double**> radial_deriv;  // [row][(L+1)K] dR_{k,l}/dr
   View<double**> sh;            // [e][M] Y_lm(r̂)
   View<double***> sh_grad;      // [e][M][3] ∂Y_lm/∂r_ij
 
@@ -42,6 +46,7 @@ struct EdgeBasis {
     centre = View<int*>(no_init("gaunt::EdgeBasis::centre"), n_edges);
     neighbor = View<int*>(no_init("gaunt::EdgeBasis::neighbor"), n_edges);
     species_j = View<int*>(no_init("gaunt::EdgeBasis::species_j"), n_edges);
+    radial_row = View<int*>(no_init("gaunt::EdgeBasis::radial_row"), n_edges);
     vector = View<double* [3]>(no_init("gaunt::EdgeBasis::vector"), n_edges);
     radial = View<double**>(no_init("gaunt::EdgeBasis::radial"), n_edges, n_radial);
     radial_deriv = View<double**>(no_init("gaunt::EdgeBasis::radial_deriv"), n_edges, n_radial);
@@ -49,7 +54,7 @@ struct EdgeBasis {
     sh_grad = View<double***>(no_init("gaunt::EdgeBasis::sh_grad"), n_edges, n_sh, 3);
   }
   std::size_t bytes() const {
-    return centre.span() * 3 * sizeof(int) +
+    return centre.span() * 4 * sizeof(int) +
            (vector.span() + 2 * radial.span() + sh.span() + sh_grad.span()) * sizeof(double);
   }
 };
@@ -77,16 +82,21 @@ struct RadialBatches {
   std::size_t bytes() const { return exact.bytes() + mixed.bytes(); }
 };
 
+struct EdgeBasisStats {
+  double min_distance;  // smallest r over edges with both species ≥ 0 and r < r_c (or +∞)
+  int radial_rows;      // rows of R evaluated: one per pair inside the chunk, one per other edge
+};
+
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
 // from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, on
-// host memory, through BLAS for all edges at once: gauntnet_radial_blas.hpp); returns the
-// smallest r over edges with both species ≥ 0 and r < r_c (+∞ when there is none).
+// host memory, through BLAS for all rows at once: gauntnet_radial_blas.hpp).
 template <class ExecutionSpace, class MemorySpace>
-double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                          const RadialTable<MemorySpace>& table, bool mixed_precision,
-                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
-                          const EdgeBasis<MemorySpace>& basis,
-                          RadialBatches<ExecutionSpace, MemorySpace>& batches) {
+EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
+                                  const GauntNetParameters<MemorySpace>& p,
+                                  const RadialTable<MemorySpace>& table, bool mixed_precision,
+                                  const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                                  const EdgeBasis<MemorySpace>& basis,
+                                  RadialBatches<ExecutionSpace, MemorySpace>& batches) {
   const auto offsets = graph.offsets;
   const auto neighbors = graph.neighbors;
   const auto species = graph.species;
@@ -99,6 +109,30 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         for (int e = offsets(first + a); e < offsets(first + a + 1); ++e)
           centre(e - edge_begin) = a;
       });
+  // Rows: the edge i → j with j < i in the chunk takes the row of j → i (encoded −1 − (j → i)
+  // until the main kernel); the others number their own rows in edge order.
+  const auto radial_row = basis.radial_row;
+  Kokkos::parallel_for(
+      "gaunt::EdgeBasis::forward::pairs",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges), KOKKOS_LAMBDA(const int e) {
+        const int i = first + centre(e), j = neighbors(edge_begin + e);
+        int reverse = -1;
+        if (j >= first && j < i) {
+          for (int f = offsets(j); f < offsets(j + 1) && reverse < 0; ++f)
+            if (neighbors(f) == i) reverse = f - edge_begin;
+        }
+        radial_row(e) = reverse >= 0 ? -1 - reverse : 0;
+      });
+  int n_rows = 0;
+  Kokkos::parallel_scan(
+      "gaunt::EdgeBasis::forward::rows",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
+      KOKKOS_LAMBDA(const int e, int& row, const bool final) {
+        if (radial_row(e) < 0) return;
+        if (final) radial_row(e) = row;
+        ++row;
+      },
+      n_rows);
   const auto b = basis;
   const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
   const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available && table.n_intervals == 0;
@@ -126,25 +160,36 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
         const bool active = species(i) >= 0 && sj >= 0 && r < p.cutoff && r > 0.0;
         if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
         b.species_j(e) = active ? sj : -1;
+        // A shared row is written by its own edge only (the reverse edge's entry is ≥ 0 and
+        // stays so: this kernel rewrites only the negative entries).
+        const int code = radial_row(e);
+        const bool own_row = code >= 0;
+        const int row = own_row ? code : radial_row(-1 - code);
+        if (!own_row) radial_row(e) = row;
         if (active) {
-          if (batched_exact)  // R and dR/dr after this kernel, for all edges at once
-            radial_basis(p, r, &rows(2 * e, 0), &rows(2 * e + 1, 0));
-          else if (batched_mixed)
-            radial_basis(p, r, &rows_f32(2 * e, 0), &rows_f32(2 * e + 1, 0));
-          else if (table.covers(r))
-            table.evaluate(r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          else if (mixed_precision)
-            radial_functions<float>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
-          else
-            radial_functions<double>(p, r, &b.radial(e, 0), &b.radial_deriv(e, 0));
+          if (own_row) {
+            if (batched_exact)  // R and dR/dr after this kernel, for all rows at once
+              radial_basis(p, r, &rows(2 * row, 0), &rows(2 * row + 1, 0));
+            else if (batched_mixed)
+              radial_basis(p, r, &rows_f32(2 * row, 0), &rows_f32(2 * row + 1, 0));
+            else if (table.covers(r))
+              table.evaluate(r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+            else if (mixed_precision)
+              radial_functions<float>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+            else
+              radial_functions<double>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+          }
           p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
         } else {
-          if (batched_exact)  // zero input rows: zero R and dR/dr
-            for (int n = 0; n < n_bessel; ++n) rows(2 * e, n) = rows(2 * e + 1, n) = 0.0;
-          else if (batched_mixed)
-            for (int n = 0; n < n_bessel; ++n) rows_f32(2 * e, n) = rows_f32(2 * e + 1, n) = 0.0f;
-          else
-            for (int q = 0; q < n_radial; ++q) b.radial(e, q) = b.radial_deriv(e, q) = 0.0;
+          if (own_row) {  // zero R and dR/dr (zero input rows for BLAS)
+            if (batched_exact)
+              for (int n = 0; n < n_bessel; ++n) rows(2 * row, n) = rows(2 * row + 1, n) = 0.0;
+            else if (batched_mixed)
+              for (int n = 0; n < n_bessel; ++n)
+                rows_f32(2 * row, n) = rows_f32(2 * row + 1, n) = 0.0f;
+            else
+              for (int q = 0; q < n_radial; ++q) b.radial(row, q) = b.radial_deriv(row, q) = 0.0;
+          }
           for (int lm = 0; lm < n_sh; ++lm) {
             b.sh(e, lm) = 0.0;
             for (int c = 0; c < 3; ++c) b.sh_grad(e, lm, c) = 0.0;
@@ -154,11 +199,11 @@ double forward_edge_basis(const ExecutionSpace& space, const GauntNetParameters<
       Kokkos::Min<double>(min_r));
   if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available) {
     if (batched_exact)
-      radial_functions_blas(space, p, batches.exact, chunk.n_edges, b.radial, b.radial_deriv);
+      radial_functions_blas(space, p, batches.exact, n_rows, b.radial, b.radial_deriv);
     if (batched_mixed)
-      radial_functions_blas(space, p, batches.mixed, chunk.n_edges, b.radial, b.radial_deriv);
+      radial_functions_blas(space, p, batches.mixed, n_rows, b.radial, b.radial_deriv);
   }
-  return min_r;
+  return {min_r, n_rows};
 }
 
 }  // namespace gaunt

@@ -58,6 +58,8 @@ class GauntNetEngine {
     // Smallest r_ij over the edges that enter the model (both species ≥ 0, r < r_c); +∞ when
     // there is none. A caller compares it with min_safe_distance().
     double min_distance = std::numeric_limits<double>::infinity();
+    // Rows of R(r) evaluated (MLP or table): the two edges of a pair inside a chunk share one.
+    long radial_rows = 0;
     Kokkos::View<double*, memory_space> per_atom_energy;                  // [n_local] eV
     Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> forces;  // [n_total] eV/Å
     Kokkos::View<double* [6], Kokkos::LayoutRight, memory_space> per_atom_virial;  // [n_total]
@@ -230,6 +232,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
 
   Virial6 virial;
   double min_distance = std::numeric_limits<double>::infinity();
+  long radial_rows = 0;
   for (int first = 0; first < n_local; first += chunk_atoms_) {
     AtomChunk chunk;
     chunk.first = first;
@@ -238,9 +241,11 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     chunk.n_edges = offsets_host(first + chunk.n_atoms) - chunk.edge_begin;
     reserve_chunk(chunk.n_atoms, chunk.n_edges);
 
-    min_distance = std::min(min_distance, forward_edge_basis(space_, params_, radial_table_,
-                                                             precision_ == Precision::kMixed, graph,
-                                                             chunk, edge_basis_, radial_batches_));
+    const EdgeBasisStats edges =
+        forward_edge_basis(space_, params_, radial_table_, precision_ == Precision::kMixed, graph,
+                           chunk, edge_basis_, radial_batches_);
+    min_distance = std::min(min_distance, edges.min_distance);
+    radial_rows += edges.radial_rows;
     forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
     forward_mixing(space_, params_, chunk, A_, A_mixed_);
     forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_);
@@ -262,6 +267,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
   r.energy = energy;
   for (int c = 0; c < 6; ++c) r.virial[c] = virial.v[c];
   r.min_distance = min_distance;
+  r.radial_rows = radial_rows;
   return r;
 }
 

@@ -403,6 +403,35 @@ TYPED_TEST(GauntNetEngineTest, AtomWithoutNeighboursAndEmptyGraph) {
   EXPECT_EQ(empty.energy, 0.0);
 }
 
+// The two edges i → j and j → i of a pair inside a chunk share one row of R(r); edges to ghosts
+// and across chunks have their own (the energies and forces of both cases are checked against
+// PyTorch in MatchesPyTorchReference). Expected counts from the graph itself.
+TYPED_TEST(GauntNetEngineTest, PairsInsideAChunkShareRadialRows) {
+  typename TestFixture::Engine engine(tiny_model());
+  for (const auto& s : reference().at("structures")) {
+    const HostGraph g = fixture_graph(s);
+    for (const int chunk : {1, 2, g.n_local}) {
+      engine.set_chunk_atoms(std::max(chunk, 1));
+      long expected = 0, shared = 0;
+      for (int i = 0; i < g.n_local; ++i) {
+        for (int e = g.offsets[i]; e < g.offsets[i + 1]; ++e) {
+          const int j = g.neighbors[std::size_t(e)];
+          if (j < g.n_local && j / chunk == i / chunk) {
+            ++shared;
+            if (j < i) continue;
+          }
+          ++expected;
+        }
+      }
+      const auto& r = engine.compute(TestFixture::make_graph(g), {});
+      EXPECT_EQ(r.radial_rows, expected) << s.at("name") << ", chunk " << chunk;
+      if (chunk == g.n_local && g.n_local > 1) {
+        EXPECT_GT(shared, 0) << s.at("name");
+      }
+    }
+  }
+}
+
 TYPED_TEST(GauntNetEngineTest, ReportsClosestPair) {
   typename TestFixture::Engine engine(tiny_model());
   EXPECT_EQ(engine.min_safe_distance(), 0.1);
