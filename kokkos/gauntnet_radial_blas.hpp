@@ -2,7 +2,7 @@
 // (float64, or float32 layers with `precision mixed`): every edge contributes two rows, its MLP
 // input e_n(r) u and the forward-mode tangent d/dr of it (radial_basis), and each layer is one BLAS
 // matrix product of those rows with the layer's weights (dgemm or sgemm of Debian's libblas,
-// OpenBLAS at run time), with the activations (silu_with_tangent) in between:
+// OpenBLAS at run time), with the activations (silu_with_tangent_rows) in between:
 //   Z_{t+1} = act(Z_t W_t)  on (value, tangent) row pairs,   [R; dR/dr] = Z_m W_m.
 // The same sums as radial_functions in another order (agreement to rounding). Per block of
 // kRadialBlasBlock edges one matrix product per layer replaces a weight sweep per edge: each
@@ -16,6 +16,7 @@
 #include "gauntnet_blas.hpp"
 #include "gauntnet_radial.hpp"
 #include "gauntnet_tuning.hpp"
+#include "silu_rows.hpp"
 
 namespace gaunt {
 
@@ -105,12 +106,8 @@ void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters
             break;
           }
           gemm_rows(2 * ne, n_out, n_in, z, ld_z, W, a, n_out);
-          for (int e = 0; e < ne; ++e) {
-            Real* value = a + 2 * e * n_out;
-            Real* tangent = value + n_out;
-            for (int o = 0; o < n_out; ++o)
-              silu_with_tangent(value[o], tangent[o], value[o], tangent[o]);
-          }
+          for (int e = 0; e < ne; ++e)
+            silu_with_tangent_rows(a + 2 * e * n_out, a + (2 * e + 1) * n_out, n_out);
           z = a;
           ld_z = n_out;
         }
