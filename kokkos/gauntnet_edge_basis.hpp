@@ -6,11 +6,12 @@
 // together with dR/dr (forward-mode tangent through the MLP: ż_t = silu'(a_t) ż_{t-1} W) and
 // ∂Y_lm/∂r_ij. Forward buffers: EdgeBasis; the reverse, g_e = ∂E/∂r_ij, is formed together with
 // the atomic basis's reverse (gauntnet_atomic_basis.hpp) into EdgeBasisAdj.
-// An edge contributes iff both species are ≥ 0 and 0 < r < r_c; otherwise species_j(e) = -1 and
-// its buffers are zero.
+// An edge contributes iff both species are ≥ 0 and 0 < r < r_c; otherwise species_j(e) = -1,
+// its SH buffers are zero and it has no row of R (the neighbour list's skin costs no MLP row).
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <limits>
 
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
@@ -18,6 +19,9 @@
 #include "gauntnet_radial_blas.hpp"
 
 namespace gaunt {
+
+// EdgeBasis::radial_row of an edge that does not contribute: it has no row of R.
+inline constexpr int kNoRow = std::numeric_limits<int>::min();
 
 template <class MemorySpace>
 struct EdgeBasis {
@@ -29,7 +33,8 @@ struct EdgeBasis {
   View<double* [3]> vector;  // [e] r_ij = x_j - x_i
   // R and dR/dr of edge e are rows radial_row(e) of `radial` and `radial_deriv`: the two edges
   // i → j and j → i of a pair inside the chunk share one row (r_ij = −r_ji exactly, so r and
-  // R(r) are the same numbers), every other edge has its own.
+  // R(r) are the same numbers), every other contributing edge has its own, and an edge that
+  // does not contribute has none (kNoRow).
   View<int*> radial_row;        // [e]
   View<double**> radial;        // [row][(L+1)K] R_{k,l}(r) at l K + k
   View<double**> radial_deriv;  // [row][(L+1)K] dR_{k,l}/dr
@@ -109,20 +114,39 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         for (int e = offsets(first + a); e < offsets(first + a + 1); ++e)
           centre(e - edge_begin) = a;
       });
-  // Rows: the edge i → j with j < i in the chunk takes the row of j → i (encoded −1 − (j → i)
-  // until the main kernel); the others number their own rows in edge order.
+  // Geometry and rows: an edge that contributes either takes the row of j → i (when j < i is
+  // in the chunk; encoded −1 − (j → i) until the main kernel) or numbers its own (0 here, its
+  // index after the scan); an edge that does not contribute (r ≥ r_c: the neighbour list's skin,
+  // or a species < 0) has none (kNoRow) and costs no MLP row.
+  const auto b = basis;
   const auto radial_row = basis.radial_row;
-  Kokkos::parallel_for(
-      "gaunt::EdgeBasis::forward::pairs",
-      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges), KOKKOS_LAMBDA(const int e) {
+  const double cutoff = p.cutoff;
+  double min_r = Kokkos::reduction_identity<double>::min();
+  Kokkos::parallel_reduce(
+      "gaunt::EdgeBasis::forward::geometry",
+      Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
+      KOKKOS_LAMBDA(const int e, double& local_min) {
         const int i = first + centre(e), j = neighbors(edge_begin + e);
-        int reverse = -1;
-        if (j >= first && j < i) {
-          for (int f = offsets(j); f < offsets(j + 1) && reverse < 0; ++f)
-            if (neighbors(f) == i) reverse = f - edge_begin;
+        b.neighbor(e) = j;
+        double r2 = 0.0;
+        for (int c = 0; c < 3; ++c) {
+          const double d = positions(j, c) - positions(i, c);
+          b.vector(e, c) = d;
+          r2 += d * d;
         }
-        radial_row(e) = reverse >= 0 ? -1 - reverse : 0;
-      });
+        const double r = Kokkos::sqrt(r2);
+        const bool species_ok = species(i) >= 0 && species(j) >= 0;
+        if (species_ok && r < cutoff && r < local_min) local_min = r;
+        const bool active = species_ok && r < cutoff && r > 0.0;
+        b.species_j(e) = active ? species(j) : -1;
+        int code = active ? 0 : kNoRow;
+        if (active && j >= first && j < i) {
+          for (int f = offsets(j); f < offsets(j + 1) && code == 0; ++f)
+            if (neighbors(f) == i) code = -1 - (f - edge_begin);
+        }
+        radial_row(e) = code;
+      },
+      Kokkos::Min<double>(min_r));
   int n_rows = 0;
   Kokkos::parallel_scan(
       "gaunt::EdgeBasis::forward::rows",
@@ -133,7 +157,6 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         ++row;
       },
       n_rows);
-  const auto b = basis;
   const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
   const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available && table.n_intervals == 0;
   const bool batched_exact = batched && !mixed_precision,
@@ -142,61 +165,38 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
   if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, n_radial);
   const auto rows = batches.exact.input;
   const auto rows_f32 = batches.mixed.input;
-  double min_r = Kokkos::reduction_identity<double>::min();
-  Kokkos::parallel_reduce(
+  Kokkos::parallel_for(
       "gaunt::EdgeBasis::forward", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
-      KOKKOS_LAMBDA(const int e, double& local_min) {
-        const int i = first + b.centre(e);
-        const int j = neighbors(edge_begin + e);
-        b.neighbor(e) = j;
-        double r_vec[3];
-        for (int c = 0; c < 3; ++c) {
-          r_vec[c] = positions(j, c) - positions(i, c);
-          b.vector(e, c) = r_vec[c];
-        }
-        const double r =
-            Kokkos::sqrt(r_vec[0] * r_vec[0] + r_vec[1] * r_vec[1] + r_vec[2] * r_vec[2]);
-        const int sj = species(j);
-        const bool active = species(i) >= 0 && sj >= 0 && r < p.cutoff && r > 0.0;
-        if (species(i) >= 0 && sj >= 0 && r < p.cutoff && r < local_min) local_min = r;
-        b.species_j(e) = active ? sj : -1;
-        // A shared row is written by its own edge only (the reverse edge's entry is ≥ 0 and
-        // stays so: this kernel rewrites only the negative entries).
-        const int code = radial_row(e);
-        const bool own_row = code >= 0;
-        const int row = own_row ? code : radial_row(-1 - code);
-        if (!own_row) radial_row(e) = row;
-        if (active) {
-          if (own_row) {
-            if (batched_exact)  // R and dR/dr after this kernel, for all rows at once
-              radial_basis(p, r, &rows(2 * row, 0), &rows(2 * row + 1, 0));
-            else if (batched_mixed)
-              radial_basis(p, r, &rows_f32(2 * row, 0), &rows_f32(2 * row + 1, 0));
-            else if (table.covers(r))
-              table.evaluate(r, &b.radial(row, 0), &b.radial_deriv(row, 0));
-            else if (mixed_precision)
-              radial_functions<float>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
-            else
-              radial_functions<double>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
-          }
-          p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
-        } else {
-          if (own_row) {  // zero R and dR/dr (zero input rows for BLAS)
-            if (batched_exact)
-              for (int n = 0; n < n_bessel; ++n) rows(2 * row, n) = rows(2 * row + 1, n) = 0.0;
-            else if (batched_mixed)
-              for (int n = 0; n < n_bessel; ++n)
-                rows_f32(2 * row, n) = rows_f32(2 * row + 1, n) = 0.0f;
-            else
-              for (int q = 0; q < n_radial; ++q) b.radial(row, q) = b.radial_deriv(row, q) = 0.0;
-          }
+      KOKKOS_LAMBDA(const int e) {
+        if (b.species_j(e) < 0) {
           for (int lm = 0; lm < n_sh; ++lm) {
             b.sh(e, lm) = 0.0;
             for (int c = 0; c < 3; ++c) b.sh_grad(e, lm, c) = 0.0;
           }
+          return;
         }
-      },
-      Kokkos::Min<double>(min_r));
+        const double r_vec[3] = {b.vector(e, 0), b.vector(e, 1), b.vector(e, 2)};
+        p.sh.compute_with_gradients(r_vec, &b.sh(e, 0), &b.sh_grad(e, 0, 0));
+        // A shared row is written by its own edge only (the reverse edge's entry is ≥ 0 and
+        // stays so: this kernel rewrites only the negative entries).
+        const int code = radial_row(e);
+        if (code < 0) {
+          radial_row(e) = radial_row(-1 - code);
+          return;
+        }
+        const double r =
+            Kokkos::sqrt(r_vec[0] * r_vec[0] + r_vec[1] * r_vec[1] + r_vec[2] * r_vec[2]);
+        if (batched_exact)  // R and dR/dr after this kernel, for all rows at once
+          radial_basis(p, r, &rows(2 * code, 0), &rows(2 * code + 1, 0));
+        else if (batched_mixed)
+          radial_basis(p, r, &rows_f32(2 * code, 0), &rows_f32(2 * code + 1, 0));
+        else if (table.covers(r))
+          table.evaluate(r, &b.radial(code, 0), &b.radial_deriv(code, 0));
+        else if (mixed_precision)
+          radial_functions<float>(p, r, &b.radial(code, 0), &b.radial_deriv(code, 0));
+        else
+          radial_functions<double>(p, r, &b.radial(code, 0), &b.radial_deriv(code, 0));
+      });
   if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available) {
     if (batched_exact)
       radial_functions_blas(space, p, batches.exact, n_rows, b.radial, b.radial_deriv);

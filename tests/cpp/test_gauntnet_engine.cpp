@@ -408,14 +408,25 @@ TYPED_TEST(GauntNetEngineTest, AtomWithoutNeighboursAndEmptyGraph) {
 // PyTorch in MatchesPyTorchReference). Expected counts from the graph itself.
 TYPED_TEST(GauntNetEngineTest, PairsInsideAChunkShareRadialRows) {
   typename TestFixture::Engine engine(tiny_model());
+  const double cutoff = engine.cutoff();
   for (const auto& s : reference().at("structures")) {
     const HostGraph g = fixture_graph(s);
     for (const int chunk : {1, 2, g.n_local}) {
       engine.set_chunk_atoms(std::max(chunk, 1));
-      long expected = 0, shared = 0;
+      long expected = 0, shared = 0, beyond_cutoff = 0;
       for (int i = 0; i < g.n_local; ++i) {
         for (int e = g.offsets[i]; e < g.offsets[i + 1]; ++e) {
           const int j = g.neighbors[std::size_t(e)];
+          double r2 = 0.0;
+          for (std::size_t c = 0; c < 3; ++c) {
+            const double d = g.positions[std::size_t(j)][c] - g.positions[std::size_t(i)][c];
+            r2 += d * d;
+          }
+          if (g.species[std::size_t(i)] < 0 || g.species[std::size_t(j)] < 0 ||
+              std::sqrt(r2) >= cutoff) {
+            ++beyond_cutoff;  // no row: the edge does not enter the model
+            continue;
+          }
           if (j < g.n_local && j / chunk == i / chunk) {
             ++shared;
             if (j < i) continue;
@@ -427,6 +438,9 @@ TYPED_TEST(GauntNetEngineTest, PairsInsideAChunkShareRadialRows) {
       EXPECT_EQ(r.radial_rows, expected) << s.at("name") << ", chunk " << chunk;
       if (chunk == g.n_local && g.n_local > 1) {
         EXPECT_GT(shared, 0) << s.at("name");
+      }
+      if (!s.at("pbc").get<bool>()) {
+        EXPECT_GT(beyond_cutoff, 0) << s.at("name") << ": all pairs, some beyond r_c";
       }
     }
   }
