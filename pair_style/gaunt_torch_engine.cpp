@@ -101,11 +101,19 @@ const GauntTorchEngine::Result& GauntTorchEngine::compute(const Graph& graph,
     auto centres = torch::repeat_interleave(torch::arange(n_local, torch::kInt64),
                                             offsets.slice(0, 1) - offsets.slice(0, 0, n_local));
     auto neighbours = int64_copy(graph.neighbors.data() + first, n_edges);
-    // Edges between modelled atoms only (NULL types have species −1).
-    const auto kept = torch::logical_and(species.index_select(0, centres).ge(0),
-                                         species.index_select(0, neighbours).ge(0))
-                          .nonzero()
-                          .squeeze(1);
+    // Edges between modelled atoms (NULL types have species −1) within r_c, as pair_allegro
+    // and pair_nequip pass them: the neighbour list's skin never reaches the module.
+    const auto x_detached = positions.detach();
+    const auto within_cutoff =
+        (x_detached.index_select(0, neighbours) - x_detached.index_select(0, centres))
+            .norm(2, 1)
+            .lt(cutoff_);
+    const auto kept =
+        torch::logical_and(torch::logical_and(species.index_select(0, centres).ge(0),
+                                              species.index_select(0, neighbours).ge(0)),
+                           within_cutoff)
+            .nonzero()
+            .squeeze(1);
     centres = centres.index_select(0, kept);
     neighbours = neighbours.index_select(0, kept);
     const auto edge_index = torch::stack({centres, neighbours});
