@@ -14,15 +14,19 @@ extern "C" double exp(double) noexcept;
 #pragma omp declare simd notinbranch
 extern "C" float expf(float) noexcept;
 #define GAUNT_SIMD_EXP _Pragma("omp simd")
+// One more copy of the loop for AVX2 + FMA CPUs, picked at load time (_ZGVdN4v_exp: 1.06 against
+// 1.98 ns per value and tangent); the portable build itself stays SSE2.
+#define GAUNT_SIMD_EXP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define GAUNT_SIMD_EXP
+#define GAUNT_SIMD_EXP_CLONES
 #endif
 
 namespace gaunt {
 namespace {
 
 template <class Real>
-void silu_rows(Real* __restrict value, Real* __restrict tangent, int n) {
+inline void silu_rows(Real* __restrict value, Real* __restrict tangent, int n) {
   GAUNT_SIMD_EXP
   for (int o = 0; o < n; ++o) {
     const Real a = value[o];
@@ -39,7 +43,11 @@ void silu_rows(Real* __restrict value, Real* __restrict tangent, int n) {
 
 }  // namespace
 
-void silu_with_tangent_rows(double* value, double* tangent, int n) { silu_rows(value, tangent, n); }
-void silu_with_tangent_rows(float* value, float* tangent, int n) { silu_rows(value, tangent, n); }
+GAUNT_SIMD_EXP_CLONES void silu_with_tangent_rows(double* value, double* tangent, int n) {
+  silu_rows(value, tangent, n);
+}
+GAUNT_SIMD_EXP_CLONES void silu_with_tangent_rows(float* value, float* tangent, int n) {
+  silu_rows(value, tangent, n);
+}
 
 }  // namespace gaunt
