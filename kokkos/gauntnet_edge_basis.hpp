@@ -22,6 +22,10 @@ namespace gaunt {
 
 // EdgeBasis::radial_row of an edge that does not contribute: it has no row of R.
 inline constexpr int kNoRow = std::numeric_limits<int>::min();
+// Two edges are periodic partners when their vectors add up to less than this (Å²): images are
+// placed by adding box vectors, so they agree to rounding (~1e-13 Å); distinct atoms closer than
+// this are an input error reported elsewhere (min_distance).
+inline constexpr double kPartnerTolerance2 = 1e-16;
 
 template <class MemorySpace>
 struct EdgeBasis {
@@ -32,9 +36,10 @@ struct EdgeBasis {
   View<int*> species_j;      // [e] s_j, or -1 when the edge does not contribute
   View<double* [3]> vector;  // [e] r_ij = x_j - x_i
   // R and dR/dr of edge e are rows radial_row(e) of `radial` and `radial_deriv`: the two edges
-  // i → j and j → i of a pair inside the chunk share one row (r_ij = −r_ji exactly, so r and
-  // R(r) are the same numbers), every other contributing edge has its own, and an edge that
-  // does not contribute has none (kNoRow).
+  // of a pair inside the chunk share one row (i → j and j → i: r_ij = −r_ji exactly, so r and
+  // R(r) are the same numbers; or i → image of j and j → image of i: the same to rounding),
+  // every other contributing edge has its own, and an edge that does not contribute has none
+  // (kNoRow).
   View<int*> radial_row;        // [e]
   View<double**> radial;        // [row][(L+1)K] R_{k,l}(r) at l K + k
   View<double**> radial_deriv;  // [row][(L+1)K] dR_{k,l}/dr
@@ -90,6 +95,7 @@ struct RadialBatches {
 struct EdgeBasisStats {
   double min_distance;  // smallest r over edges with both species ≥ 0 and r < r_c (or +∞)
   int radial_rows;      // rows of R evaluated: one per pair inside the chunk, one per other edge
+                        // that contributes
 };
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
@@ -114,12 +120,18 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         for (int e = offsets(first + a); e < offsets(first + a + 1); ++e)
           centre(e - edge_begin) = a;
       });
-  // Geometry and rows: an edge that contributes either takes the row of j → i (when j < i is
-  // in the chunk; encoded −1 − (j → i) until the main kernel) or numbers its own (0 here, its
-  // index after the scan); an edge that does not contribute (r ≥ r_c: the neighbour list's skin,
-  // or a species < 0) has none (kNoRow) and costs no MLP row.
+  // Geometry and rows. An edge i → j that contributes either takes the row of its partner, the
+  // edge J → h with J the local atom that j is an image of (graph.image_of; j itself when local),
+  // h an image of i and r_Jh = −r_ij (exactly for two local atoms, to rounding for images), when
+  // J is in the chunk and the partner comes first in the list and contributes too (encoded
+  // −1 − partner until the main kernel); or it numbers its own row (0 here, its index after the
+  // scan). An edge that does not contribute (r ≥ r_c: the neighbour list's skin, or a
+  // species < 0) has none (kNoRow) and costs no MLP row.
   const auto b = basis;
   const auto radial_row = basis.radial_row;
+  const auto image_of = graph.image_of;
+  const bool images = image_of.extent(0) > 0;
+  const int n_local = graph.n_local, last = first + chunk.n_atoms;
   const double cutoff = p.cutoff;
   double min_r = Kokkos::reduction_identity<double>::min();
   Kokkos::parallel_reduce(
@@ -128,11 +140,11 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
       KOKKOS_LAMBDA(const int e, double& local_min) {
         const int i = first + centre(e), j = neighbors(edge_begin + e);
         b.neighbor(e) = j;
-        double r2 = 0.0;
+        double d[3], r2 = 0.0;
         for (int c = 0; c < 3; ++c) {
-          const double d = positions(j, c) - positions(i, c);
-          b.vector(e, c) = d;
-          r2 += d * d;
+          d[c] = positions(j, c) - positions(i, c);
+          b.vector(e, c) = d[c];
+          r2 += d[c] * d[c];
         }
         const double r = Kokkos::sqrt(r2);
         const bool species_ok = species(i) >= 0 && species(j) >= 0;
@@ -140,9 +152,21 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         const bool active = species_ok && r < cutoff && r > 0.0;
         b.species_j(e) = active ? species(j) : -1;
         int code = active ? 0 : kNoRow;
-        if (active && j >= first && j < i) {
-          for (int f = offsets(j); f < offsets(j + 1) && code == 0; ++f)
-            if (neighbors(f) == i) code = -1 - (f - edge_begin);
+        const int J = images ? image_of(j) : (j < n_local ? j : -1);
+        if (active && J >= first && J < last && J <= i) {
+          for (int f = offsets(J); f < offsets(J + 1) && f < edge_begin + e; ++f) {
+            const int h = neighbors(f);
+            if ((images ? image_of(h) : h) != i) continue;
+            double q2 = 0.0, s2 = 0.0;
+            for (int c = 0; c < 3; ++c) {
+              const double q = positions(h, c) - positions(J, c);
+              q2 += q * q;
+              s2 += (q + d[c]) * (q + d[c]);
+            }
+            if (s2 > kPartnerTolerance2) continue;
+            if (Kokkos::sqrt(q2) < cutoff) code = -1 - (f - edge_begin);
+            break;
+          }
         }
         radial_row(e) = code;
       },

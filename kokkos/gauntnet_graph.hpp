@@ -21,6 +21,11 @@ struct GauntNetGraph {
   // [offsets(n_local)] neighbour j ∈ [0, n_total) of each centre (full list: i -> j and j -> i
   // both present). May hold pairs beyond the cutoff (skin): pairs with r ≥ r_c are ignored.
   Kokkos::View<const int*, MemorySpace> neighbors;
+  // [n_total], or empty: the local atom that each atom is a periodic image of (i itself for a
+  // local atom i; -1 for a ghost of another process's atom). With it, an edge to a ghost shares
+  // its row of R(r) with its periodic partner's edge (gauntnet_edge_basis.hpp); empty: only the
+  // two edges of a pair of local atoms do.
+  Kokkos::View<const int*, MemorySpace> image_of;
 };
 
 // A contiguous range of local centre atoms [first, first + n_atoms) and their edges

@@ -75,11 +75,12 @@ class GauntPairCore {
   }
 
   // Builds the CSR graph of the local centres in `ilist[0..inum)` (every other local atom gets
-  // no edge) and runs the engine. `x` is [nall][3] (locals first), `type` [nall].
-  template <class XView, class TypeView, class IlistView, class Neighbors>
-  const Result& compute(const XView& x, const TypeView& type, const IlistView& ilist,
-                        const int inum, const Neighbors& neighbors, const int nlocal,
-                        const int nall, const Request& request) {
+  // no edge) and runs the engine. `x` is [nall][3] (locals first), `type` and `tag` (atom IDs)
+  // [nall].
+  template <class XView, class TypeView, class TagView, class IlistView, class Neighbors>
+  const Result& compute(const XView& x, const TypeView& type, const TagView& tag,
+                        const IlistView& ilist, const int inum, const Neighbors& neighbors,
+                        const int nlocal, const int nall, const Request& request) {
     grow(species_, "gaunt::Pair::species", nall);
     grow(offsets_, "gaunt::Pair::offsets", nlocal + 1);
 
@@ -124,6 +125,7 @@ class GauntPairCore {
     graph.species = species_;
     graph.offsets = offsets_;
     graph.neighbors = neighbors_;
+    if (find_images(tag, nlocal, nall)) graph.image_of = image_of_;
     return engine_.compute(graph, request);
   }
 
@@ -196,9 +198,42 @@ class GauntPairCore {
 
   std::size_t memory_usage() const {
     return engine_.memory_usage() +
-           (species_.span() + offsets_.span() + neighbors_.span() + type_map_.span()) *
+           (species_.span() + offsets_.span() + neighbors_.span() + type_map_.span() +
+            local_of_tag_.span() + image_of_.span()) *
                sizeof(int) +
            owned_.span() * sizeof(double) + positions_.span() * sizeof(double);
+  }
+
+  // The graph's image_of (kokkos/gauntnet_graph.hpp) from the atom IDs, through a table from ID
+  // to local index, while the IDs stay below kImageTableFactor × nall (one process: IDs
+  // 1..natoms). Returns false without IDs or with larger IDs (many processes: the table would be
+  // sized by the global count, and few ghosts are images of local atoms there); the engine then
+  // pairs edges of local atoms only.
+  template <class TagView>
+  bool find_images(const TagView& tag, const int nlocal, const int nall) {
+    using Tag = typename TagView::non_const_value_type;
+    Tag max_tag = 0;
+    Kokkos::parallel_reduce(
+        "gaunt::Pair::max_tag", Policy(0, nall),
+        KOKKOS_LAMBDA(const int i, Tag& m) {
+          if (tag(i) > m) m = tag(i);
+        },
+        Kokkos::Max<Tag>(max_tag));
+    if (max_tag < 1 || max_tag > Tag(kImageTableFactor) * Tag(nall)) return false;
+    grow(local_of_tag_, "gaunt::Pair::local_of_tag", int(max_tag) + 1);
+    grow(image_of_, "gaunt::Pair::image_of", nall);
+    const auto table = local_of_tag_;
+    const auto image_of = image_of_;
+    Kokkos::parallel_for(
+        "gaunt::Pair::clear_tag_table", Policy(0, int(max_tag) + 1),
+        KOKKOS_LAMBDA(const int t) { table(t) = -1; });
+    Kokkos::parallel_for(
+        "gaunt::Pair::tag_table", Policy(0, nlocal),
+        KOKKOS_LAMBDA(const int i) { table(tag(i)) = i; });
+    Kokkos::parallel_for(
+        "gaunt::Pair::image_of", Policy(0, nall),
+        KOKKOS_LAMBDA(const int i) { image_of(i) = tag(i) > 0 ? table(tag(i)) : -1; });
+    return true;
   }
 
   // The engine takes float64 [n][3] row-major positions: LAMMPS's x is used in place when it
@@ -227,6 +262,7 @@ class GauntPairCore {
 
  private:
   static constexpr int kNeighMask = 0x1FFFFFFF;  // LAMMPS NEIGHMASK (lmptype.h)
+  static constexpr int kImageTableFactor = 8;
 
   template <class View>
   static void grow(View& view, const char* label, const int n) {
@@ -238,7 +274,7 @@ class GauntPairCore {
 
   Engine engine_;
   Kokkos::View<int*, memory_space> type_map_;
-  Kokkos::View<int*, memory_space> species_, offsets_, neighbors_;
+  Kokkos::View<int*, memory_space> species_, offsets_, neighbors_, local_of_tag_, image_of_;
   Kokkos::View<double* [kGhostValues], Kokkos::LayoutRight, memory_space> owned_;
   Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> positions_;
 };

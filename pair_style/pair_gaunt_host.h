@@ -30,13 +30,15 @@ void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
   const Kokkos::View<const double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> x(
       nall > 0 ? atom->x[0] : nullptr, nall);
   const Kokkos::View<const int*, HostMem, Unmanaged> type(atom->type, nall);
+  const Kokkos::View<const tagint*, HostMem, Unmanaged> tag(atom->tag, nall);
   const Kokkos::View<const int*, HostMem, Unmanaged> ilist(list->ilist, list->inum);
   gaunt_lammps::HostNeighbors neighbors{list->numneigh, list->firstneigh};
 
   typename Core::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
-  const auto& result = core.compute(x, type, ilist, list->inum, neighbors, nlocal, nall, request);
+  const auto& result =
+      core.compute(x, type, tag, ilist, list->inum, neighbors, nlocal, nall, request);
   check_min_distance(result.min_distance);
 
   const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(

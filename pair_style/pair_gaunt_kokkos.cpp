@@ -70,10 +70,11 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
     d_vatom = k_vatom.template view<DeviceType>();
   }
 
-  atomKK->sync(execution_space, X_MASK | F_MASK | TYPE_MASK);
+  atomKK->sync(execution_space, X_MASK | F_MASK | TYPE_MASK | TAG_MASK);
   const auto x = atomKK->k_x.template view<DeviceType>();
   const auto f = atomKK->k_f.template view<DeviceType>();
   const auto type = atomKK->k_type.template view<DeviceType>();
+  const auto tag = atomKK->k_tag.template view<DeviceType>();
 
   const int nlocal = atom->nlocal;
   const int nall = nlocal + atom->nghost;
@@ -87,7 +88,7 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
   const auto& result =
-      core_->compute(x, type, k_list->d_ilist, list->inum, neighbors, nlocal, nall, request);
+      core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal, nall, request);
   check_min_distance(result.min_distance);
 
   core_->tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, d_eatom, vflag_atom != 0,

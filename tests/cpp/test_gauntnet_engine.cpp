@@ -131,7 +131,8 @@ class GauntNetEngineTest : public ::testing::Test {
   using Memory = typename Space::memory_space;
 
   // The graph's views on the engine's memory space.
-  static typename Engine::Graph make_graph(const HostGraph& h) {
+  // images: pass h.owner as the graph's image_of (periodic partners share radial rows).
+  static typename Engine::Graph make_graph(const HostGraph& h, const bool images = true) {
     const int n_total = h.n_total();
     Kokkos::View<double* [3], Kokkos::LayoutRight, Memory> positions("positions", n_total);
     Kokkos::View<int*, Memory> species("species", n_total), offsets("offsets", h.n_local + 1),
@@ -157,6 +158,13 @@ class GauntNetEngineTest : public ::testing::Test {
     graph.species = species;
     graph.offsets = offsets;
     graph.neighbors = neighbors;
+    if (images) {
+      Kokkos::View<int*, Memory> image_of("image_of", n_total);
+      auto hi = Kokkos::create_mirror_view(image_of);
+      for (int i = 0; i < n_total; ++i) hi(i) = h.owner[std::size_t(i)];
+      Kokkos::deep_copy(image_of, hi);
+      graph.image_of = image_of;
+    }
     return graph;
   }
 
@@ -406,41 +414,65 @@ TYPED_TEST(GauntNetEngineTest, AtomWithoutNeighboursAndEmptyGraph) {
 // The two edges i → j and j → i of a pair inside a chunk share one row of R(r); edges to ghosts
 // and across chunks have their own (the energies and forces of both cases are checked against
 // PyTorch in MatchesPyTorchReference). Expected counts from the graph itself.
+// Rows of R(r): one per pair of edges i → j, J → h inside a chunk with r_Jh = −r_ij, where J and
+// h are the atoms j and i are images of (with image_of; without it only pairs of local atoms),
+// one per other edge that enters the model, none for edges beyond r_c. Counted here from the graph.
 TYPED_TEST(GauntNetEngineTest, PairsInsideAChunkShareRadialRows) {
   typename TestFixture::Engine engine(tiny_model());
   const double cutoff = engine.cutoff();
   for (const auto& s : reference().at("structures")) {
     const HostGraph g = fixture_graph(s);
-    for (const int chunk : {1, 2, g.n_local}) {
-      engine.set_chunk_atoms(std::max(chunk, 1));
-      long expected = 0, shared = 0, beyond_cutoff = 0;
-      for (int i = 0; i < g.n_local; ++i) {
-        for (int e = g.offsets[i]; e < g.offsets[i + 1]; ++e) {
-          const int j = g.neighbors[std::size_t(e)];
-          double r2 = 0.0;
-          for (std::size_t c = 0; c < 3; ++c) {
-            const double d = g.positions[std::size_t(j)][c] - g.positions[std::size_t(i)][c];
-            r2 += d * d;
+    const auto vector = [&](const int a, const int b) {
+      Vec3 d{};
+      for (std::size_t c = 0; c < 3; ++c)
+        d[c] = g.positions[std::size_t(b)][c] - g.positions[std::size_t(a)][c];
+      return d;
+    };
+    for (const bool images : {false, true}) {
+      const auto image = [&](const int a) {
+        return images ? g.owner[std::size_t(a)] : a < g.n_local ? a : -1;
+      };
+      for (const int chunk : {1, 2, g.n_local}) {
+        engine.set_chunk_atoms(std::max(chunk, 1));
+        long expected = 0, shared = 0, shared_images = 0, beyond_cutoff = 0;
+        for (int i = 0; i < g.n_local; ++i) {
+          for (int e = g.offsets[std::size_t(i)]; e < g.offsets[std::size_t(i) + 1]; ++e) {
+            const int j = g.neighbors[std::size_t(e)];
+            const Vec3 d = vector(i, j);
+            if (g.species[std::size_t(i)] < 0 || g.species[std::size_t(j)] < 0 ||
+                std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) >= cutoff) {
+              ++beyond_cutoff;  // no row: the edge does not enter the model
+              continue;
+            }
+            const int J = image(j);
+            bool partner_first = false;
+            if (J >= 0 && J / chunk == i / chunk) {
+              for (int f = g.offsets[std::size_t(J)]; f < g.offsets[std::size_t(J) + 1]; ++f) {
+                const int h = g.neighbors[std::size_t(f)];
+                const Vec3 q = vector(J, h);
+                if (image(h) == i &&
+                    std::abs(q[0] + d[0]) + std::abs(q[1] + d[1]) + std::abs(q[2] + d[2]) < 1e-9) {
+                  ++shared;
+                  if (j >= g.n_local) ++shared_images;
+                  partner_first = f < e;
+                }
+              }
+            }
+            if (!partner_first) ++expected;
           }
-          if (g.species[std::size_t(i)] < 0 || g.species[std::size_t(j)] < 0 ||
-              std::sqrt(r2) >= cutoff) {
-            ++beyond_cutoff;  // no row: the edge does not enter the model
-            continue;
-          }
-          if (j < g.n_local && j / chunk == i / chunk) {
-            ++shared;
-            if (j < i) continue;
-          }
-          ++expected;
         }
-      }
-      const auto& r = engine.compute(TestFixture::make_graph(g), {});
-      EXPECT_EQ(r.radial_rows, expected) << s.at("name") << ", chunk " << chunk;
-      if (chunk == g.n_local && g.n_local > 1) {
-        EXPECT_GT(shared, 0) << s.at("name");
-      }
-      if (!s.at("pbc").get<bool>()) {
-        EXPECT_GT(beyond_cutoff, 0) << s.at("name") << ": all pairs, some beyond r_c";
+        const auto& r = engine.compute(TestFixture::make_graph(g, images), {});
+        EXPECT_EQ(r.radial_rows, expected)
+            << s.at("name") << ", chunk " << chunk << (images ? ", images" : "");
+        if (chunk == g.n_local && g.n_local > 1) {
+          EXPECT_GT(shared, 0) << s.at("name");
+        }
+        if (images && chunk == g.n_local && s.at("pbc").get<bool>()) {
+          EXPECT_GT(shared_images, 0) << s.at("name") << ": periodic partners through images";
+        }
+        if (!s.at("pbc").get<bool>()) {
+          EXPECT_GT(beyond_cutoff, 0) << s.at("name") << ": all pairs, some beyond r_c";
+        }
       }
     }
   }
