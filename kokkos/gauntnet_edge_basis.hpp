@@ -152,11 +152,12 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         const bool active = species_ok && r < cutoff && r > 0.0;
         b.species_j(e) = active ? species(j) : -1;
         int code = active ? 0 : kNoRow;
-        const int J = images ? image_of(j) : (j < n_local ? j : -1);
+        const auto image = [&](const int a) { return images ? image_of(a) : a < n_local ? a : -1; };
+        const int J = image(j);
         if (active && J >= first && J < last && J <= i) {
           for (int f = offsets(J); f < offsets(J + 1) && f < edge_begin + e; ++f) {
             const int h = neighbors(f);
-            if ((images ? image_of(h) : h) != i) continue;
+            if (image(h) != i) continue;
             double q2 = 0.0, s2 = 0.0;
             for (int c = 0; c < 3; ++c) {
               const double q = positions(h, c) - positions(J, c);

@@ -76,11 +76,13 @@ class GauntPairCore {
 
   // Builds the CSR graph of the local centres in `ilist[0..inum)` (every other local atom gets
   // no edge) and runs the engine. `x` is [nall][3] (locals first), `type` and `tag` (atom IDs)
-  // [nall].
+  // [nall]; `new_list`: the neighbour list (and with it the ghosts) was rebuilt since the last
+  // call (LAMMPS's neighbor->ago == 0), so image_of is found again.
   template <class XView, class TypeView, class TagView, class IlistView, class Neighbors>
   const Result& compute(const XView& x, const TypeView& type, const TagView& tag,
                         const IlistView& ilist, const int inum, const Neighbors& neighbors,
-                        const int nlocal, const int nall, const Request& request) {
+                        const int nlocal, const int nall, const bool new_list,
+                        const Request& request) {
     grow(species_, "gaunt::Pair::species", nall);
     grow(offsets_, "gaunt::Pair::offsets", nlocal + 1);
 
@@ -125,7 +127,11 @@ class GauntPairCore {
     graph.species = species_;
     graph.offsets = offsets_;
     graph.neighbors = neighbors_;
-    if (find_images(tag, nlocal, nall)) graph.image_of = image_of_;
+    if (new_list || images_nall_ != nall) {
+      images_nall_ = nall;
+      has_images_ = find_images(tag, nlocal, nall);
+    }
+    if (has_images_) graph.image_of = image_of_;
     return engine_.compute(graph, request);
   }
 
@@ -277,6 +283,9 @@ class GauntPairCore {
   Kokkos::View<int*, memory_space> species_, offsets_, neighbors_, local_of_tag_, image_of_;
   Kokkos::View<double* [kGhostValues], Kokkos::LayoutRight, memory_space> owned_;
   Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> positions_;
+  // image_of_ holds the images of the current ghosts (found for nall atoms) when has_images_.
+  bool has_images_ = false;
+  int images_nall_ = -1;
 };
 
 }  // namespace gaunt_lammps

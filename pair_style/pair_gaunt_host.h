@@ -10,6 +10,7 @@
 #include "force.h"
 #include "gaunt_pair_core.h"
 #include "neigh_list.h"
+#include "neighbor.h"
 #include "pair_gaunt.h"
 
 namespace LAMMPS_NS {
@@ -37,8 +38,8 @@ void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
   typename Core::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
-  const auto& result =
-      core.compute(x, type, tag, ilist, list->inum, neighbors, nlocal, nall, request);
+  const auto& result = core.compute(x, type, tag, ilist, list->inum, neighbors, nlocal, nall,
+                                    neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
 
   const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(

@@ -87,8 +87,8 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   typename gaunt_lammps::GauntPairCore<DeviceType>::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
-  const auto& result =
-      core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal, nall, request);
+  const auto& result = core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal,
+                                      nall, neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
 
   core_->tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, d_eatom, vflag_atom != 0,
