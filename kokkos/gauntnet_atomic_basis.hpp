@@ -10,6 +10,7 @@
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 
+#include "atomic_basis_edge.hpp"
 #include "gauntnet_edge_basis.hpp"
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
@@ -80,17 +81,13 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
           const int sj = b.species_j(e);
           if (sj < 0) continue;
           const double* h = &embedding(sj, 0);
-          for (int l = 0; l <= lmax; ++l) {
-            const double* R = &b.radial(b.radial_row(e), l * K);
-            Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                                 [&](const int k) { t(k) = inv_avg * h[k] * R[k]; });
-            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-              const double y = b.sh(e, lm);
-              double* A_lm = &A(a, lm, 0);
-              Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                                   [&](const int k) { A_lm[k] += t(k) * y; });
-            }
-          }
+          const double* R = &b.radial(b.radial_row(e), 0);
+          const double* Y = &b.sh(e, 0);
+          KOKKOS_IF_ON_HOST(
+              (add_edge_to_atomic_basis_host(K, lmax, inv_avg, h, R, Y, t.data(), &A(a, 0, 0));))
+          KOKKOS_IF_ON_DEVICE(
+              (add_edge_to_atomic_basis(TeamChannels<typename Teams::Member>{team, K}, lmax,
+                                        inv_avg, h, R, Y, t.data(), &A(a, 0, 0));))
         }
       });
 }
@@ -109,7 +106,7 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const auto b = basis;
   const auto g_e = basis_adj.vector;
   const auto embedding = p.embedding;
-  const int K = p.channels, lmax = p.lmax, n_sh = p.n_sh;
+  const int K = p.channels, lmax = p.lmax;
   const double inv_avg = p.inv_avg_num_neighbors;
   Kokkos::parallel_for(
       "gaunt::AtomicBasis::reverse", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
@@ -118,33 +115,13 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
         const int sj = b.species_j(e);
         if (sj >= 0) {
           const int a = b.centre(e), row = b.radial_row(e);
-          const double* h = &embedding(sj, 0);
-          double ybar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
-          double dE_dr = 0.0;
-          for (int l = 0; l <= lmax; ++l) {
-            const double* R = &b.radial(row, l * K);
-            const double* dR = &b.radial_deriv(row, l * K);
-            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-              // Σ_k w_k R_k and Σ_k w_k dR_k, w_k = Ā_{a,lm,k} h_k (SIMD partial sums on host).
-              const double* A_bar = &A_adj(a, lm, 0);
-              double r_sum = 0.0, dr_sum = 0.0;
-              GAUNT_SIMD_REDUCTION(r_sum, dr_sum)
-              for (int k = 0; k < K; ++k) {
-                const double w = A_bar[k] * h[k];
-                r_sum += w * R[k];
-                dr_sum += w * dR[k];
-              }
-              ybar[lm] = inv_avg * r_sum;
-              dE_dr += inv_avg * b.sh(e, lm) * dr_sum;
-            }
-          }
-          const double x = b.vector(e, 0), y = b.vector(e, 1), z = b.vector(e, 2);
-          const double inv_r = 1.0 / Kokkos::sqrt(x * x + y * y + z * z);
-          g[0] = dE_dr * x * inv_r;
-          g[1] = dE_dr * y * inv_r;
-          g[2] = dE_dr * z * inv_r;
-          for (int lm = 0; lm < n_sh; ++lm)
-            for (int c = 0; c < 3; ++c) g[c] += ybar[lm] * b.sh_grad(e, lm, c);
+          const double *A_bar = &A_adj(a, 0, 0), *h = &embedding(sj, 0);
+          const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
+          const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
+          KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
+                                                             Y_grad, r_ij, g);))
+          KOKKOS_IF_ON_DEVICE(
+              (atomic_basis_edge_gradient(K, lmax, inv_avg, A_bar, h, R, dR, Y, Y_grad, r_ij, g);))
         }
         for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
       });

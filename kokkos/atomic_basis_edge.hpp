@@ -1,0 +1,100 @@
+// One edge's share of the atomic basis (stage 2, DESIGN.md §4) and of its reverse, on raw rows,
+// written once for every backend: `channels(f)` runs f(k) for the K channels, a SIMD loop on host
+// (HostChannels) and the team's vector lanes on GPUs (TeamChannels). The host copies are out of
+// line (atomic_basis_edge.cpp) so that they are also compiled for AVX2 + FMA CPUs
+// (host_clones.hpp). Rows: A, Ā [lm][k] of the centre atom; R, dR [l K + k]; Y [lm];
+// ∂Y [lm][3]; h [k] the embedding of s_j; scale = 1/n̄.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "gauntnet_tuning.hpp"
+
+namespace gaunt {
+
+struct HostChannels {
+  int K;
+  template <class F>
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(const F& f) const {
+    GAUNT_SIMD
+    for (int k = 0; k < K; ++k) f(k);
+  }
+};
+
+template <class Member>
+struct TeamChannels {
+  const Member& team;
+  int K;
+  template <class F>
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(const F& f) const {
+    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), f);
+  }
+};
+
+// A_{lm,k} += t_k Y_lm with t_k = scale h_k R_{k,l} (t: K doubles of scratch).
+template <class Channels>
+KOKKOS_FORCEINLINE_FUNCTION void add_edge_to_atomic_basis(const Channels& channels, int lmax,
+                                                          double scale, const double* h,
+                                                          const double* R, const double* Y,
+                                                          double* t, double* A) {
+  const int K = channels.K;
+  for (int l = 0; l <= lmax; ++l) {
+    const double* R_l = R + l * K;
+    channels([&](const int k) { t[k] = scale * h[k] * R_l[k]; });
+    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+      const double y = Y[lm];
+      double* A_lm = A + lm * K;
+      channels([&](const int k) { A_lm[k] += t[k] * y; });
+    }
+  }
+}
+
+// g = ∂E/∂r_ij of one edge from Ā (see reverse_atomic_basis): with w_k = scale Ā_{lm,k} h_k,
+//   Ȳ_lm = Σ_k w_k R_{k,l},   g = r̂ Σ_lm Y_lm Σ_k w_k dR_{k,l}/dr + Σ_lm Ȳ_lm ∂Y_lm/∂r_ij.
+// Serial in k (one edge per thread); on host the two sums over k are SIMD partial sums.
+KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient(int K, int lmax, double scale,
+                                                            const double* A_bar, const double* h,
+                                                            const double* R, const double* dR,
+                                                            const double* Y, const double* Y_grad,
+                                                            const double* r_ij, double* g) {
+  double dE_dr = 0.0;
+  double y_bar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
+  for (int l = 0; l <= lmax; ++l) {
+    const double* R_l = R + l * K;
+    const double* dR_l = dR + l * K;
+    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+      const double* A_bar_lm = A_bar + lm * K;
+      double r_sum = 0.0, dr_sum = 0.0;
+      GAUNT_SIMD_REDUCTION(r_sum, dr_sum)
+      for (int k = 0; k < K; ++k) {
+        const double w = A_bar_lm[k] * h[k];
+        r_sum += w * R_l[k];
+        dr_sum += w * dR_l[k];
+      }
+      y_bar[lm] = scale * r_sum;
+      dE_dr += scale * Y[lm] * dr_sum;
+    }
+  }
+  const double inv_r =
+      1.0 / Kokkos::sqrt(r_ij[0] * r_ij[0] + r_ij[1] * r_ij[1] + r_ij[2] * r_ij[2]);
+  double g_x = dE_dr * r_ij[0] * inv_r, g_y = dE_dr * r_ij[1] * inv_r,
+         g_z = dE_dr * r_ij[2] * inv_r;  // in registers: g may alias the rows
+  for (int lm = 0; lm < (lmax + 1) * (lmax + 1); ++lm) {
+    g_x += y_bar[lm] * Y_grad[3 * lm];
+    g_y += y_bar[lm] * Y_grad[3 * lm + 1];
+    g_z += y_bar[lm] * Y_grad[3 * lm + 2];
+  }
+  g[0] = g_x;
+  g[1] = g_y;
+  g[2] = g_z;
+}
+
+// The host copies of the two (atomic_basis_edge.cpp).
+void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const double* R,
+                                   const double* Y, double* t, double* A);
+void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
+                                     const double* h, const double* R, const double* dR,
+                                     const double* Y, const double* Y_grad, const double* r_ij,
+                                     double* g);
+
+}  // namespace gaunt
