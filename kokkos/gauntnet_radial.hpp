@@ -48,10 +48,17 @@ KOKKOS_INLINE_FUNCTION void radial_basis(const Params& p, double r, Real* z, Rea
                                                          d * (p.envelope_p + 2) * p.envelope_c2));
   const double pref = Kokkos::sqrt(2.0 * inv_rc);
   const double inv_r = 1.0 / r;
-  const double pi = Kokkos::numbers::pi;
+  const double w1 = Kokkos::numbers::pi * inv_rc;
+  // sin(nθ), cos(nθ) by angle addition from one sin/cos of θ = πr/r_c (error grows as n ε).
+  const double s1 = Kokkos::sin(w1 * r), c1 = Kokkos::cos(w1 * r);
+  double s = s1, c = c1;
   for (int n = 1; n <= p.num_bessel; ++n) {
-    const double w = n * pi * inv_rc;
-    const double s = Kokkos::sin(w * r), c = Kokkos::cos(w * r);
+    if (n > 1) {
+      const double s_prev = s;
+      s = s_prev * c1 + c * s1;
+      c = c * c1 - s_prev * s1;
+    }
+    const double w = n * w1;
     const double b = pref * s * inv_r;
     const double db = pref * (w * c * inv_r - s * inv_r * inv_r);
     z[n - 1] = Real(b * u);
