@@ -1,35 +1,16 @@
 // One edge's share of the atomic basis (stage 2, DESIGN.md §4) and of its reverse, on raw rows,
-// written once for every backend: `channels(f)` runs f(k) for the K channels, a SIMD loop on host
-// (HostChannels) and the team's vector lanes on GPUs (TeamChannels). The host copies are out of
-// line (atomic_basis_edge.cpp) so that they are also compiled for AVX2 + FMA CPUs
-// (host_clones.hpp). Rows: A, Ā [lm][k] of the centre atom; R, dR [l K + k]; Y [lm];
-// ∂Y [lm][3]; h [k] the embedding of s_j; scale = 1/n̄.
+// written once for every backend (channel_loops.hpp). The host copies are out of line
+// (atomic_basis_edge.cpp) so that they are also compiled for AVX2 + FMA CPUs (host_clones.hpp).
+// Rows: A, Ā [lm][k] of the centre atom; R, dR [l K + k]; Y [lm]; ∂Y [lm][3]; h [k] the embedding
+// of s_j; scale = 1/n̄.
 #pragma once
 
 #include <Kokkos_Core.hpp>
 
+#include "channel_loops.hpp"
 #include "gauntnet_tuning.hpp"
 
 namespace gaunt {
-
-struct HostChannels {
-  int K;
-  template <class F>
-  KOKKOS_FORCEINLINE_FUNCTION void operator()(const F& f) const {
-    GAUNT_SIMD
-    for (int k = 0; k < K; ++k) f(k);
-  }
-};
-
-template <class Member>
-struct TeamChannels {
-  const Member& team;
-  int K;
-  template <class F>
-  KOKKOS_FORCEINLINE_FUNCTION void operator()(const F& f) const {
-    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), f);
-  }
-};
 
 // A_{lm,k} += t_k Y_lm with t_k = scale h_k R_{k,l} (t: K doubles of scratch).
 template <class Channels>

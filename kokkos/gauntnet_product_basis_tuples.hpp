@@ -5,59 +5,47 @@
 //   Ã̄_{a,i_ξ,k} += B̄^ν_{a,k} c_t P_{s,λ(t),k} Π_{ξ'≠ξ} Ã_{a,i_ξ',k}
 // (prefix and suffix products; a repeated index receives one term per position, as the
 // derivative of a power does). AtomTeams (gauntnet_atomic_basis.hpp); the forward's sums
-// B^ν_{a,k} live in team scratch [ν][k].
+// B^ν_{a,k} live in team scratch [ν][k]. One atom's sums are written once for every backend on
+// raw rows (channel_loops.hpp); their host copies are out of line
+// (gauntnet_product_basis_tuples.cpp) so that they are also compiled for AVX2 + FMA CPUs
+// (host_clones.hpp).
 #pragma once
 
 #include <Kokkos_Core.hpp>
 #include <type_traits>
 
+#include "channel_loops.hpp"
 #include "gauntnet_atomic_basis.hpp"
 
 namespace gaunt::detail {
 
-// Entries of order Nu: B^Nu_{a,k} += c_t P_{s,λ,k} Π Ã_{a,i,k} into sum[k].
-template <int Nu, class Member, class Params, class Features>
-KOKKOS_INLINE_FUNCTION void tuple_sums(const Member& team, const Params& p, const Features& A,
-                                       int a, int s, double* sum) {
-  for (int t = p.tuple_begin[Nu - 1]; t < p.tuple_begin[Nu]; ++t) {
-    const double c = p.tuple_coefficient(t);
-    const double* permanent = &p.degree_permanent(s, p.tuple_degrees(t), 0);
-    const double* row[Nu];
-    for (int xi = 0; xi < Nu; ++xi) row[xi] = &A(a, p.tuple_index(t, xi), 0);
-    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, p.channels), [&](const int k) {
-      double prod = c * permanent[k];
-      for (int xi = 0; xi < Nu; ++xi) prod *= row[xi][k];
-      sum[k] += prod;
-    });
-  }
-}
+// The index-tuple tables of GauntNetParameters as raw rows (LayoutRight), the same on host and
+// device.
+struct TupleRows {
+  int channels = 0, nu_max = 0, n_degree_tuples = 0;
+  int begin[kMaxNuMax + 1] = {};
+  const int* index = nullptr;           // [T][ν_max]  i_1 ≤ … ≤ i_ν
+  const double* coefficient = nullptr;  // [T]         c_t
+  const int* degrees = nullptr;         // [T]         λ(t)
+  const double* permanent = nullptr;    // [S][Λ][K]   P_λ of species s, channel k
 
-// Entries of order Nu: Ã̄_{a,i_ξ,k} += b̄[k] c_t P_{s,λ,k} Π_{ξ'≠ξ} Ã_{a,i_ξ',k}.
-template <int Nu, class Member, class Params, class Features>
-KOKKOS_INLINE_FUNCTION void tuple_adjoints(const Member& team, const Params& p, const Features& A,
-                                           const Features& A_adj, int a, int s,
-                                           const double* b_bar) {
-  for (int t = p.tuple_begin[Nu - 1]; t < p.tuple_begin[Nu]; ++t) {
-    const double c = p.tuple_coefficient(t);
-    const double* permanent = &p.degree_permanent(s, p.tuple_degrees(t), 0);
-    const double* row[Nu];
-    double* row_adj[Nu];
-    for (int xi = 0; xi < Nu; ++xi) {
-      row[xi] = &A(a, p.tuple_index(t, xi), 0);
-      row_adj[xi] = &A_adj(a, p.tuple_index(t, xi), 0);
-    }
-    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, p.channels), [&](const int k) {
-      double prefix[Nu];  // prefix[ξ] = weight Π_{ξ' < ξ} Ã_{i_ξ'}
-      prefix[0] = b_bar[k] * c * permanent[k];
-      for (int xi = 1; xi < Nu; ++xi) prefix[xi] = prefix[xi - 1] * row[xi - 1][k];
-      double suffix = 1.0;  // Π_{ξ' > ξ} Ã_{i_ξ'}
-      for (int xi = Nu - 1; xi >= 0; --xi) {
-        row_adj[xi][k] += prefix[xi] * suffix;
-        suffix *= row[xi][k];
-      }
-    });
+  template <class Params>
+  static TupleRows of(const Params& p) {
+    TupleRows rows;
+    rows.channels = p.channels;
+    rows.nu_max = p.nu_max;
+    rows.n_degree_tuples = int(p.degree_permanent.extent(1));
+    for (int nu = 0; nu <= kMaxNuMax; ++nu) rows.begin[nu] = p.tuple_begin[nu];
+    rows.index = p.tuple_index.data();
+    rows.coefficient = p.tuple_coefficient.data();
+    rows.degrees = p.tuple_degrees.data();
+    rows.permanent = p.degree_permanent.data();
+    return rows;
   }
-}
+  KOKKOS_FORCEINLINE_FUNCTION const double* permanent_row(int s, int t) const {
+    return permanent + (long(s) * n_degree_tuples + degrees[t]) * channels;
+  }
+};
 
 // Calls body(std::integral_constant<int, ν>) for ν = 1..nu_max (the tuple loops unrolled per ν).
 template <class Body>
@@ -69,6 +57,70 @@ KOKKOS_INLINE_FUNCTION void for_each_order(int nu_max, const Body& body) {
   if (nu_max >= 4) body(std::integral_constant<int, 4>());
 }
 
+// One atom of species s: sum[ν − 1][k] += c_t P_{s,λ,k} Π_{i∈t} Ã_{i,k} over the entries t of
+// each order ν; A: its Ã [lm][k].
+template <class Channels>
+KOKKOS_FORCEINLINE_FUNCTION void add_atom_invariants(const Channels& channels,
+                                                     const TupleRows& tuples, const double* A,
+                                                     int s, double* sum) {
+  const int K = tuples.channels;
+  for_each_order(tuples.nu_max, [&](auto order) {
+    constexpr int Nu = decltype(order)::value;
+    double* sum_nu = sum + (Nu - 1) * K;
+    for (int t = tuples.begin[Nu - 1]; t < tuples.begin[Nu]; ++t) {
+      const double c = tuples.coefficient[t];
+      const double* permanent = tuples.permanent_row(s, t);
+      const double* row[Nu];
+      for (int xi = 0; xi < Nu; ++xi) row[xi] = A + tuples.index[t * tuples.nu_max + xi] * K;
+      channels([&](const int k) {
+        double prod = c * permanent[k];
+        for (int xi = 0; xi < Nu; ++xi) prod *= row[xi][k];
+        sum_nu[k] += prod;
+      });
+    }
+  });
+}
+
+// Its reverse: Ã̄_{i_ξ,k} += B̄^ν_k c_t P_{s,λ,k} Π_{ξ'≠ξ} Ã_{i_ξ',k}; B_bar [ν − 1][k],
+// A_adj: the atom's Ã̄ [lm][k].
+template <class Channels>
+KOKKOS_FORCEINLINE_FUNCTION void add_atom_invariants_adjoint(const Channels& channels,
+                                                             const TupleRows& tuples,
+                                                             const double* A, int s,
+                                                             const double* B_bar, double* A_adj) {
+  const int K = tuples.channels;
+  for_each_order(tuples.nu_max, [&](auto order) {
+    constexpr int Nu = decltype(order)::value;
+    const double* b_bar = B_bar + (Nu - 1) * K;
+    for (int t = tuples.begin[Nu - 1]; t < tuples.begin[Nu]; ++t) {
+      const double c = tuples.coefficient[t];
+      const double* permanent = tuples.permanent_row(s, t);
+      const double* row[Nu];
+      double* row_adj[Nu];
+      for (int xi = 0; xi < Nu; ++xi) {
+        const int i = tuples.index[t * tuples.nu_max + xi];
+        row[xi] = A + i * K;
+        row_adj[xi] = A_adj + i * K;
+      }
+      channels([&](const int k) {
+        double prefix[Nu];  // prefix[ξ] = weight Π_{ξ' < ξ} Ã_{i_ξ'}
+        prefix[0] = b_bar[k] * c * permanent[k];
+        for (int xi = 1; xi < Nu; ++xi) prefix[xi] = prefix[xi - 1] * row[xi - 1][k];
+        double suffix = 1.0;  // Π_{ξ' > ξ} Ã_{i_ξ'}
+        for (int xi = Nu - 1; xi >= 0; --xi) {
+          row_adj[xi][k] += prefix[xi] * suffix;
+          suffix *= row[xi][k];
+        }
+      });
+    }
+  });
+}
+
+// The host copies of the two (gauntnet_product_basis_tuples.cpp).
+void add_atom_invariants_host(const TupleRows& tuples, const double* A, int s, double* sum);
+void add_atom_invariants_adjoint_host(const TupleRows& tuples, const double* A, int s,
+                                      const double* B_bar, double* A_adj);
+
 template <class ExecutionSpace, class MemorySpace>
 void forward_product_basis_tuples(const ExecutionSpace& space,
                                   const GauntNetParameters<MemorySpace>& p,
@@ -77,7 +129,8 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
                                   const AtomInvariants<MemorySpace>& B) {
   using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
-  const int K = p.channels, first = chunk.first;
+  const auto tuples = TupleRows::of(p);
+  const int K = p.channels, nu_max = p.nu_max, first = chunk.first;
   Kokkos::parallel_for(
       "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, kMaxNuMax),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
@@ -85,16 +138,15 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
         const int s = species(first + a);
         const typename Teams::Scratch sum(team.team_scratch(0), kMaxNuMax, K);
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-          for (int nu = 0; nu < p.nu_max; ++nu) sum(nu, k) = 0.0;
+          for (int nu = 0; nu < nu_max; ++nu) sum(nu, k) = 0.0;
         });
         if (s >= 0) {
-          for_each_order(p.nu_max, [&](auto order) {
-            constexpr int nu = decltype(order)::value;
-            tuple_sums<nu>(team, p, A_mixed, a, s, &sum(nu - 1, 0));
-          });
+          KOKKOS_IF_ON_HOST((add_atom_invariants_host(tuples, &A_mixed(a, 0, 0), s, sum.data());))
+          KOKKOS_IF_ON_DEVICE((add_atom_invariants(TeamChannels<typename Teams::Member>{team, K},
+                                                   tuples, &A_mixed(a, 0, 0), s, sum.data());))
         }
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-          for (int nu = 0; nu < p.nu_max; ++nu) B(a, nu * K + k) = sum(nu, k);
+          for (int nu = 0; nu < nu_max; ++nu) B(a, nu * K + k) = sum(nu, k);
         });
       });
 }
@@ -108,21 +160,24 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
                                   const AtomFeatures<MemorySpace>& A_mixed_adj) {
   using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
-  const int K = p.channels, first = chunk.first;
+  const auto tuples = TupleRows::of(p);
+  const int K = p.channels, n_sh = p.n_sh, first = chunk.first;
   Kokkos::parallel_for(
       "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, 0),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        for (int lm = 0; lm < p.n_sh; ++lm) {
+        for (int lm = 0; lm < n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
                                [&](const int k) { A_mixed_adj(a, lm, k) = 0.0; });
         }
         if (s < 0) return;
-        for_each_order(p.nu_max, [&](auto order) {
-          constexpr int nu = decltype(order)::value;
-          tuple_adjoints<nu>(team, p, A_mixed, A_mixed_adj, a, s, &B_adj(a, (nu - 1) * K));
-        });
+        const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
+        double* A_adj = &A_mixed_adj(a, 0, 0);
+        KOKKOS_IF_ON_HOST((add_atom_invariants_adjoint_host(tuples, A, s, B_bar, A_adj);))
+        KOKKOS_IF_ON_DEVICE(
+            (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
+                                         s, B_bar, A_adj);))
       });
 }
 
