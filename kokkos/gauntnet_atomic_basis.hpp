@@ -54,8 +54,8 @@ struct AtomTeams {
   }
 };
 
-// The forward: t_k = h_{s_j,k} R_{k,l}(r_e) / n̄ once per edge and degree (team scratch), then one
-// axpy over k per lm.
+// The forward: one team per chunk atom adds its edges' shares in turn (add_edge_to_atomic_basis,
+// its t_k in team scratch).
 template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -95,9 +95,8 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
 // and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
 //   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
-// so only g_e is stored (the fused edge kernel of DESIGN.md §8). Per lm, the sums over k are
-// Ȳ_{e,lm} = Σ_k w_k R_{k,l} and Σ_k R̄_{e,lK+k} dR_{lK+k}/dr = Σ_lm Y_lm Σ_k w_k dR_{k,l}/dr,
-// with w_k = Ā_{a,lm,k} h_{s_j,k} / n̄.
+// so only g_e is stored (the fused edge kernel of DESIGN.md §8): one thread per edge,
+// atomic_basis_edge_gradient.
 template <class ExecutionSpace, class MemorySpace>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,

@@ -3,14 +3,14 @@
 #include <cmath>
 #include <type_traits>
 
-#include "host_clones.hpp"  // AVX2 copy: _ZGVdN4v_exp, 1.06 against 1.98 ns per value and tangent
+#include "host_clones.hpp"
 
 // GCC vectorises a loop that calls exp when exp has a SIMD variant: glibc's libmvec provides
 // them on x86-64 (_ZGVbN2v_exp, ... — 1 ulp, linked through libm), but declares them only under
 // -ffast-math. Declaring them here keeps IEEE semantics for everything else: 2× faster
-// activations (1.98 against 3.90 ns per value and tangent, 64-wide rows).
-#if defined(_OPENMP) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__GLIBC__) && !defined(__CUDACC__)
+// activations (1.98 against 3.90 ns per value and tangent, 64-wide rows; the AVX2 copy,
+// _ZGVdN4v_exp: 1.06 ns).
+#if defined(_OPENMP) && defined(GAUNT_GCC_GLIBC_X86_64)
 #pragma omp declare simd notinbranch
 extern "C" double exp(double) noexcept;
 #pragma omp declare simd notinbranch
