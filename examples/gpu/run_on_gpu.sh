@@ -14,6 +14,7 @@ bundle="$(cd "${1:?usage: run_on_gpu.sh BUNDLE OUT}" && pwd)"
 out="$(mkdir -p "${2:?usage: run_on_gpu.sh BUNDLE OUT}" && cd "$2" && pwd)"
 log="$out/gpu_check.log"
 exec > >(tee "$log") 2>&1
+start=$(date +%s)
 
 # Unpack what make_bundle.sh compressed (python3's lzma: no xz binary needed there).
 for packed in "$bundle"/lib/*.xz; do
@@ -66,17 +67,31 @@ for example in aspirin_md si_crystal; do
 done
 
 echo "== 3. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
+# Sizes grow until the script's budget is spent: a run is skipped when the rate measured at the
+# previous size predicts that it would end after the deadline (8 minutes from the start).
+deadline=$(( start + 480 ))
 echo "precision,atoms,cells,steps,atom_steps_per_s,us_per_atom_step,peak_gpu_mib" > "$out/gpu_throughput.csv"
+mkdir -p /tmp/gaunt_gpu
 for precision in double mixed; do
-  input="/tmp/gaunt_gpu/in.si.$precision" && mkdir -p /tmp/gaunt_gpu
   sed "s/^pair_style\( *\)gaunt$/pair_style\1gaunt precision $precision/" \
-    "$root/examples/si_crystal/in.nve" > "$input"
-  for cells in 5 10 16 25 40 50; do
+    "$root/examples/si_crystal/in.nve" > "/tmp/gaunt_gpu/in.si.$precision"
+done
+declare -A rate=([double]=0 [mixed]=0)
+for cells in 5 10 16 25 40 50; do
+  for precision in double mixed; do
     steps=$(( cells <= 16 ? 100 : 20 ))
+    atoms=$(( 8 * cells * cells * cells ))
+    left=$(( deadline - $(date +%s) ))
+    # Setup (neighbour lists, first forces) costs about two steps; 15 s for loading and start-up.
+    need=$(( ${rate[$precision]} > 0 ? 15 + atoms * (steps + 2) / ${rate[$precision]} : 15 ))
+    if (( need > left )); then
+      echo "$precision, cells $cells ($atoms atoms): skipped, needs ~${need} s, ${left} s left"
+      continue
+    fi
     work="/tmp/gaunt_gpu/bench_${precision}_$cells" && mkdir -p "$work"
     nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$work/mem.txt" &
     smi=$!
-    (cd "$work" && timeout 120 "$lmp" "${kk[@]}" -in "$input" \
+    (cd "$work" && timeout "$left" "$lmp" "${kk[@]}" -in "/tmp/gaunt_gpu/in.si.$precision" \
        -var cells "$cells" -var steps "$steps" -var thermo_every "$steps" \
        -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1)
     rc=$?
@@ -86,10 +101,13 @@ for precision in double mixed; do
     perf=$(awk '/^Performance:/{for (i = 1; i < NF; i++) {
              u = $(i+1); f = u ~ /^katom-step/ ? 1e3 : u ~ /^Matom-step/ ? 1e6 : u ~ /^atom-step/ ? 1 : 0
              if (f) printf "%.6g\n", $i * f }}' "$work/log.lammps" | tail -1)
-    atoms=$(awk '/^Loop time/{print $(NF-1)}' "$work/log.lammps" | tail -1)
     if [[ $rc -ne 0 || -z "$perf" ]]; then
-      echo "$precision, cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; break
+      if [[ $rc -eq 124 ]]; then echo "$precision, cells $cells: stopped at the deadline"
+      else echo "$precision, cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; status=1; fi
+      rate[$precision]=1  # no larger size of this precision
+      continue
     fi
+    rate[$precision]=$(awk -v p="$perf" 'BEGIN{printf "%d", p}')
     us=$(awk -v p="$perf" 'BEGIN{printf "%.4g", 1e6 / p}')
     echo "$precision,$atoms,$cells,$steps,$perf,$us,$peak" | tee -a "$out/gpu_throughput.csv"
   done
