@@ -47,3 +47,36 @@ for so in "$bundle"/lib/*.so*; do
   if [ "$(stat -c %s "$so")" -gt 8000000 ]; then xz -T0 -6 "$so"; fi
 done
 echo "gpu_bundle: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
+carry_mib=$(( $(du -sb "$bundle" | cut -f1) / 1048576 ))
+(( carry_mib < 60 )) || { echo "gpu_bundle is ${carry_mib} MiB: more than the device tool carries"; exit 1; }
+
+# Check here what can be checked without a GPU, on a copy of the bundle unpacked and set up as
+# run_on_gpu.sh does (bundle_env.sh): every library resolves within it, lmp starts (a singleton MPI run with
+# the bundled OpenMPI components) and loads the plugin, and its four pair styles are registered.
+# Nothing can compute here: in a CUDA build, Kokkos (which every gaunt style initialises) needs a
+# GPU. Without a driver here, the loader is given the CUDA toolkit's stub libcuda (never called).
+check="$(mktemp -d)"
+trap 'rm -rf "$check"' EXIT
+cp -r "$bundle" "$check/bundle"
+if ! ldconfig -p | grep -q 'libcuda\.so\.1 '; then
+  mkdir -p "$check/driver_stub"
+  ln -s /usr/local/cuda/lib64/stubs/libcuda.so "$check/driver_stub/libcuda.so.1"
+  export LD_LIBRARY_PATH="$check/driver_stub${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+(
+  bundle="$check/bundle"
+  source "$root/examples/gpu/bundle_env.sh"
+  # Every library resolves inside the bundle, except those the node provides ($system).
+  outside=$(ldd "$lmp" "$plugin" "$bundle"/lib/*.so* "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so |
+    awk '/not found/{print $1, "not found"} /=> \//{print $1, $3}' | sort -u |
+    while read -r name path; do
+      [[ "$path" == "$bundle"/* || "$name" =~ $system ]] || echo "  $name -> $path"
+    done)
+  [[ -z "$outside" ]] || { printf 'gpu_bundle: libraries from outside the bundle:\n%s\n' "$outside"; exit 1; }
+  printf 'plugin load %s\nplugin list\n' "$plugin" > "$check/in.styles"
+  "$lmp" -in "$check/in.styles" -log none > "$check/styles.txt" 2>&1 || { cat "$check/styles.txt"; exit 1; }
+  for style in gaunt gaunt/kk gaunt/kk/device gaunt/kk/host; do
+    grep -qx " *[0-9]*: pair style plugin $style" "$check/styles.txt" || { echo "gpu_bundle: no pair style $style"; exit 1; }
+  done
+)
+echo "gpu_bundle: lmp starts and registers the gaunt styles here; on the GPU node: bash examples/gpu/run_on_gpu.sh gpu_bundle OUT"

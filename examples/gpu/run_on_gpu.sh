@@ -16,32 +16,7 @@ log="$out/gpu_check.log"
 exec > >(tee "$log") 2>&1
 start=$(date +%s)
 
-# Unpack what make_bundle.sh compressed (python3's lzma: no xz binary needed there).
-for packed in "$bundle"/lib/*.xz; do
-  [[ -e "$packed" ]] || continue
-  python3 -c 'import lzma, shutil, sys
-with lzma.open(sys.argv[1]) as src, open(sys.argv[1][:-3], "wb") as dst:
-    shutil.copyfileobj(src, dst)' "$packed" && rm -f "$packed"
-done
-
-# The CUDA runtime and cuFFT of the node: its toolkit, or the nvidia-* wheels of its Python.
-cuda_libs=""
-for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib; do
-  [[ -e "$dir/libcudart.so.13" ]] && cuda_libs="$cuda_libs:$dir"
-done
-# The driver (libcuda.so.1), where a container mounts it outside the loader's default paths.
-for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
-  [[ -e "$dir/libcuda.so.1" ]] && cuda_libs="$cuda_libs:$dir"
-done
-wheels="$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/*/lib/libcu*.so*")})))' 2>/dev/null)"
-export LD_LIBRARY_PATH="$bundle/lib${cuda_libs}${wheels:+:$wheels}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-# A singleton MPI run with the bundled OpenMPI: its components, no orted.
-export OMPI_MCA_mca_base_component_path="$bundle/openmpi3"
-export PMIX_MCA_mca_base_component_path="$bundle/pmix"
-export OMPI_MCA_ess_singleton_isolated=1 OMPI_MCA_plm=isolated OMPI_MCA_btl=self,vader
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_PROC_BIND=false
-lmp="$bundle/lmp"
-plugin="$bundle/gauntplugin.so"
+source "$root/examples/gpu/bundle_env.sh"
 kk=(-k on g 1 -sf kk -pk kokkos newton on neigh half)
 status=0
 
