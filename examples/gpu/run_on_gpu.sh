@@ -56,6 +56,10 @@ for cells in 5 10 16 25 40 50; do
   for precision in double mixed; do
     steps=$(( cells <= 16 ? 100 : 20 ))
     atoms=$(( 8 * cells * cells * cells ))
+    if (( ${rate[$precision]} < 0 )); then
+      echo "$precision, cells $cells ($atoms atoms): skipped, a smaller size failed"
+      continue
+    fi
     left=$(( deadline - $(date +%s) ))
     # Setup (neighbour lists, first forces) costs about two steps; 15 s for loading and start-up.
     need=$(( ${rate[$precision]} > 0 ? 15 + atoms * (steps + 2) / ${rate[$precision]} : 15 ))
@@ -79,7 +83,7 @@ for cells in 5 10 16 25 40 50; do
     if [[ $rc -ne 0 || -z "$perf" ]]; then
       if [[ $rc -eq 124 ]]; then echo "$precision, cells $cells: stopped at the deadline"
       else echo "$precision, cells $cells: failed (rc $rc)"; tail -5 "$work/stdout.txt"; status=1; fi
-      rate[$precision]=1  # no larger size of this precision
+      rate[$precision]=-1  # no larger size of this precision
       continue
     fi
     rate[$precision]=$(awk -v p="$perf" 'BEGIN{printf "%d", p}')
