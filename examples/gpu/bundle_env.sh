@@ -4,11 +4,12 @@
 # variables of a singleton run. Safe under `set -e`.
 
 # Unpack what make_bundle.sh compressed (python3's lzma: no xz binary needed there).
-for packed in "$bundle"/lib/*.xz; do
+for packed in "$bundle"/lib/*.xz "$bundle"/tests/*.xz; do
   [[ -e "$packed" ]] || continue
-  python3 -c 'import lzma, shutil, sys
+  python3 -c 'import lzma, os, shutil, sys
 with lzma.open(sys.argv[1]) as src, open(sys.argv[1][:-3], "wb") as dst:
-    shutil.copyfileobj(src, dst)' "$packed" && rm -f "$packed"
+    shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[1][:-3], 0o755)' "$packed" && rm -f "$packed"
 done
 
 # The CUDA runtime and cuFFT of the node: its toolkit, or the nvidia-* wheels of its Python.

@@ -2,6 +2,7 @@
 # Builds the CUDA variant here (no GPU needed: nvcc compiles and links) and packs what a GPU node
 # needs into one folder, gpu_bundle/ at the repository root (ignored by git, ~40 MiB):
 #   lmp, liblammps.so.0, gauntplugin.so (Kokkos CUDA + OpenMP, HOPPER90 unless GAUNT_CUDA_ARCH),
+#   the engine's GoogleTest binaries,
 #   the shared libraries they need beyond glibc/libstdc++ (OpenMPI, FFTW, libzip, OpenSSL, ...),
 #   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models.
 # Then, on the GPU node, from the repository root:  bash examples/gpu/run_on_gpu.sh gpu_bundle OUT
@@ -19,10 +20,13 @@ rm -rf "$bundle" && mkdir -p "$bundle/lib"
 cp -L "$build/lmp" "$bundle/"
 cp -L "$build/liblammps.so.0" "$bundle/lib/"
 cp -L "$build/plugins/gauntplugin.so" "$bundle/"
+# The engine's GoogleTests, whose typed tests run on Kokkos::Cuda as well as on the host spaces.
+mkdir -p "$bundle/tests"
+cp -L "$build"/tests/cpp/test_* "$bundle/tests/"
 # Libraries the node provides: glibc, the C++ runtime, the driver, and the CUDA runtime and cuFFT
 # (CUDA 13; run_on_gpu.sh finds them in the node's CUDA toolkit or its Python nvidia-* wheels).
 system='^(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|ld-linux-x86-64|libcuda|libcudart|libcufft)\.so'
-for binary in "$bundle/lmp" "$bundle/lib/liblammps.so.0" "$bundle/gauntplugin.so"; do
+for binary in "$bundle/lmp" "$bundle/lib/liblammps.so.0" "$bundle/gauntplugin.so" "$bundle"/tests/*; do
   ldd "$binary" | awk '/=> \//{print $1, $3}' | while read -r name path; do
     [[ "$name" =~ $system ]] || cp -Ln "$path" "$bundle/lib/$name"
   done
@@ -39,13 +43,15 @@ for so in "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so; do
 done
 cp /usr/share/openmpi/openmpi-mca-params.conf "$bundle/" 2>/dev/null || true
 # Symbols are not needed to run; the device tool carries at most 64 MiB.
-strip --strip-unneeded "$bundle/lmp" "$bundle/gauntplugin.so" "$bundle"/lib/*.so* 2>/dev/null || true
+strip --strip-unneeded "$bundle/lmp" "$bundle/gauntplugin.so" "$bundle"/lib/*.so* "$bundle"/tests/* \
+  2>/dev/null || true
 # Large libraries are compressed: liblammps.so with the KOKKOS package's device code (~100 MB ->
-# ~12 MB) and OpenBLAS behind libblas.so.3 (~37 MB -> ~4 MB). run_on_gpu.sh unpacks them (python3's
-# lzma) before anything runs.
+# ~12 MB), OpenBLAS behind libblas.so.3 (~37 MB -> ~4 MB) and the test binaries. run_on_gpu.sh
+# unpacks them (python3's lzma) before anything runs.
 for so in "$bundle"/lib/*.so*; do
   if [ "$(stat -c %s "$so")" -gt 8000000 ]; then xz -T0 -6 "$so"; fi
 done
+xz -T0 -6 "$bundle"/tests/*
 echo "gpu_bundle: $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"
 carry_mib=$(( $(du -sb "$bundle" | cut -f1) / 1048576 ))
 (( carry_mib < 60 )) || { echo "gpu_bundle is ${carry_mib} MiB: more than the device tool carries"; exit 1; }
@@ -67,7 +73,8 @@ fi
   bundle="$check/bundle"
   source "$root/examples/gpu/bundle_env.sh"
   # Every library resolves inside the bundle, except those the node provides ($system).
-  outside=$(ldd "$lmp" "$plugin" "$bundle"/lib/*.so* "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so |
+  outside=$(ldd "$lmp" "$plugin" "$bundle"/lib/*.so* "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so \
+    "$bundle"/tests/* |
     awk '/not found/{print $1, "not found"} /=> \//{print $1, $3}' | sort -u |
     while read -r name path; do
       [[ "$path" == "$bundle"/* || "$name" =~ $system ]] || echo "  $name -> $path"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-shot GPU check (<= 8 min on an H100/H200): run from the repository root of a copy that holds
 # gpu_bundle/ (made here by examples/gpu/make_bundle.sh) on a node with an NVIDIA GPU.
+#   0. the engine's GoogleTests on Kokkos::Cuda (PyTorch fixtures, finite differences, Gaunt
+#      routes and adjoints), each binary's output in OUT;
 #   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
 #   3. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
@@ -23,8 +25,19 @@ status=0
 echo "== $(date -u '+%F %T') $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
 ldd "$lmp" "$plugin" | grep "not found" && { echo "FAIL: libraries missing"; exit 1; }
 
+echo "== 0. the engine's GoogleTests (typed tests on Kokkos::Cuda and the host spaces)"
+for test in "$bundle"/tests/test_*; do
+  GAUNT_REFERENCE_DIR="$root/tests/reference" timeout 180 "$test" --gtest_brief=1 \
+    > "$out/$(basename "$test").txt" 2>&1 ||
+    { status=1; echo "FAIL: $(basename "$test")"; tail -5 "$out/$(basename "$test").txt"; }
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\] .* ran" "$out/$(basename "$test").txt" |
+    sed "s|^|$(basename "$test"): |"
+done
+
 echo "== 1. PyTorch fixtures, gaunt/kk on the GPU, run 0"
-for structure in molecule periodic_orthorhombic periodic_triclinic isolated_atom near_cutoff; do
+structures="molecule periodic_orthorhombic periodic_triclinic isolated_atom near_cutoff"
+python3 -c "import numpy" 2>/dev/null || { structures=""; echo "skipped: python3 has no numpy"; }
+for structure in $structures; do
   python3 "$root/tests/lammps/gaunt_run0.py" fixture --gpu --style gaunt/kk --structure "$structure" \
     --lmp "$lmp" --plugin "$plugin" --reference "$root/tests/reference/model/tiny_reference.json" \
     --workdir "/tmp/gaunt_gpu/run0/$structure" || status=1

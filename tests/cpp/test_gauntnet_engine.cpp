@@ -32,7 +32,7 @@ namespace {
 using gaunt::test::Vec3;
 using nlohmann::json;
 
-const std::string kTiny = std::string(GAUNT_REFERENCE_DIR) + "/model/tiny.gaunt.pt";
+const std::string kTiny = gaunt::test::reference_dir() + "/model/tiny.gaunt.pt";
 
 const gaunt::ModelFile& tiny_model() {
   static const gaunt::ModelFile model = gaunt::read_model_file(kTiny);
@@ -494,7 +494,7 @@ TYPED_TEST(GauntNetEngineTest, ReportsClosestPair) {
 // narrow layer (checked against PyTorch by the engine fixtures).
 TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
   const std::string aspirin =
-      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+      gaunt::test::reference_dir() + "/../../examples/models/aspirin/aspirin.gaunt.pt";
   const auto p =
       gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(gaunt::read_model_file(aspirin));
   const int last = p.n_layers - 1, n_in = p.width[last], Q = p.width[p.n_layers];
@@ -550,7 +550,7 @@ TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
 TEST(RadialFunctions, BlasBatchEqualsPerEdge) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::string aspirin =
-      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+      gaunt::test::reference_dir() + "/../../examples/models/aspirin/aspirin.gaunt.pt";
   const auto p =
       gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(gaunt::read_model_file(aspirin));
   const int n_edges = 700, Q = p.width[p.n_layers], N_b = p.width[0];
@@ -606,7 +606,7 @@ TEST(RadialFunctions, BlasBatchEqualsPerEdge) {
 TEST(RadialTable, WithinHermiteBoundAndFourthOrder) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::string aspirin =
-      std::string(GAUNT_REFERENCE_DIR) + "/../../examples/models/aspirin/aspirin.gaunt.pt";
+      gaunt::test::reference_dir() + "/../../examples/models/aspirin/aspirin.gaunt.pt";
   for (const std::string& path : {kTiny, aspirin}) {
     const auto model = gaunt::read_model_file(path);
     const auto p = gaunt::make_gauntnet_parameters<Kokkos::HostSpace>(model);

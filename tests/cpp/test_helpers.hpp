@@ -1,5 +1,5 @@
-// Shared helpers for engine tests: reference files, random rotations, the exact sphere grid,
-// and the list of execution spaces every typed test runs on.
+// Shared helpers for engine tests: reference files (reference_dir), random rotations, the exact
+// sphere grid, and the list of execution spaces every typed test runs on.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <Kokkos_Core.hpp>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numbers>
@@ -21,8 +22,16 @@ namespace gaunt::test {
 using Vec3 = std::array<double, 3>;
 using Mat3 = std::array<std::array<double, 3>, 3>;
 
+// tests/reference of this source tree; the environment variable GAUNT_REFERENCE_DIR overrides the
+// path compiled in (a binary run on another machine, from a copy of the repository elsewhere:
+// examples/gpu/run_on_gpu.sh).
+inline std::string reference_dir() {
+  const char* dir = std::getenv("GAUNT_REFERENCE_DIR");
+  return dir && *dir ? dir : GAUNT_REFERENCE_DIR;
+}
+
 inline nlohmann::json read_reference(const std::string& name) {
-  const std::string path = std::string(GAUNT_REFERENCE_DIR) + "/" + name;
+  const std::string path = reference_dir() + "/" + name;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open reference file " + path);
   return nlohmann::json::parse(in);

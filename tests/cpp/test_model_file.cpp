@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kTiny = std::string(GAUNT_REFERENCE_DIR) + "/model/tiny.gaunt.pt";
+const std::string kTiny = gaunt::test::reference_dir() + "/model/tiny.gaunt.pt";
 constexpr const char* kHeader = "/extra/gaunt/header.json";
 constexpr const char* kWeights = "/extra/gaunt/weights.safetensors";
 
