@@ -66,7 +66,8 @@ trap 'rm -rf "$check"' EXIT
 cp -r "$bundle" "$check/bundle"
 if ! ldconfig -p | grep -q 'libcuda\.so\.1 '; then
   mkdir -p "$check/driver_stub"
-  ln -s /usr/local/cuda/lib64/stubs/libcuda.so "$check/driver_stub/libcuda.so.1"
+  toolkit="$(sed -n 's/^CUDAToolkit_BIN_DIR:PATH=//p' "$build/CMakeCache.txt")/.."
+  ln -s "$(find -L "$toolkit"/lib* -path '*stubs/libcuda.so' | head -1)" "$check/driver_stub/libcuda.so.1"
   export LD_LIBRARY_PATH="$check/driver_stub${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 (
