@@ -23,10 +23,12 @@ for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
 done
 wheels="$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/*/lib/libcu*.so*")})))' 2>/dev/null || true)"
 export LD_LIBRARY_PATH="$bundle/lib${cuda_libs}${wheels:+:$wheels}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-# A singleton MPI run with the bundled OpenMPI: its components, no orted.
+# A singleton MPI run with the bundled OpenMPI: its components, no orted, and no transport to probe
+# beyond the process itself (no InfiniBand or UCX probing, no shared-memory transport: the node may
+# run in a gVisor sandbox).
 export OMPI_MCA_mca_base_component_path="$bundle/openmpi3"
 export PMIX_MCA_mca_base_component_path="$bundle/pmix"
-export OMPI_MCA_ess_singleton_isolated=1 OMPI_MCA_plm=isolated OMPI_MCA_btl=self,vader
+export OMPI_MCA_ess_singleton_isolated=1 OMPI_MCA_plm=isolated OMPI_MCA_pml=ob1 OMPI_MCA_btl=self
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_PROC_BIND=false
 lmp="$bundle/lmp"
 plugin="$bundle/gauntplugin.so"
