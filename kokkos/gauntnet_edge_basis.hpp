@@ -17,6 +17,7 @@
 #include "gauntnet_parameters.hpp"
 #include "gauntnet_radial.hpp"
 #include "gauntnet_radial_blas.hpp"
+#include "gauntnet_radial_teams.hpp"
 
 namespace gaunt {
 
@@ -41,6 +42,7 @@ struct EdgeBasis {
   // every other contributing edge has its own, and an edge that does not contribute has none
   // (kNoRow).
   View<int*> radial_row;        // [e]
+  View<double*> row_distance;   // [row] r of the row's edge (for rows not in a batch)
   View<double**> radial;        // [row][(L+1)K] R_{k,l}(r) at l K + k
   View<double**> radial_deriv;  // [row][(L+1)K] dR_{k,l}/dr
   View<double**> sh;            // [e][M] Y_lm(r̂)
@@ -57,6 +59,7 @@ struct EdgeBasis {
     neighbor = View<int*>(no_init("gaunt::EdgeBasis::neighbor"), n_edges);
     species_j = View<int*>(no_init("gaunt::EdgeBasis::species_j"), n_edges);
     radial_row = View<int*>(no_init("gaunt::EdgeBasis::radial_row"), n_edges);
+    row_distance = View<double*>(no_init("gaunt::EdgeBasis::row_distance"), n_edges);
     vector = View<double* [3]>(no_init("gaunt::EdgeBasis::vector"), n_edges);
     radial = View<double**>(no_init("gaunt::EdgeBasis::radial"), n_edges, n_radial);
     radial_deriv = View<double**>(no_init("gaunt::EdgeBasis::radial_deriv"), n_edges, n_radial);
@@ -65,7 +68,8 @@ struct EdgeBasis {
   }
   std::size_t bytes() const {
     return centre.span() * 4 * sizeof(int) +
-           (vector.span() + 2 * radial.span() + sh.span() + sh_grad.span()) * sizeof(double);
+           (vector.span() + row_distance.span() + 2 * radial.span() + sh.span() + sh_grad.span()) *
+               sizeof(double);
   }
 };
 
@@ -84,7 +88,8 @@ struct EdgeBasisAdj {
   std::size_t bytes() const { return vector.span() * sizeof(double); }
 };
 
-// The radial MLP's BLAS batches (gauntnet_radial_blas.hpp), float64 and float32.
+// The radial MLP's batches, float64 and float32: BLAS on host (gauntnet_radial_blas.hpp), teams
+// on GPUs (gauntnet_radial_teams.hpp), from the same input rows.
 template <class ExecutionSpace, class MemorySpace>
 struct RadialBatches {
   RadialBlas<ExecutionSpace, MemorySpace, double> exact;
@@ -99,8 +104,9 @@ struct EdgeBasisStats {
 };
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
-// from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, on
-// host memory, through BLAS for all rows at once: gauntnet_radial_blas.hpp).
+// from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, for
+// all rows at once: through BLAS on host, gauntnet_radial_blas.hpp, by teams on GPUs,
+// gauntnet_radial_teams.hpp).
 template <class ExecutionSpace, class MemorySpace>
 EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
                                   const GauntNetParameters<MemorySpace>& p,
@@ -183,7 +189,7 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
       },
       n_rows);
   const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
-  const bool batched = RadialBlas<ExecutionSpace, MemorySpace>::available && table.n_intervals == 0;
+  const bool batched = table.n_intervals == 0;
   const bool batched_exact = batched && !mixed_precision,
              batched_mixed = batched && mixed_precision;
   if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, n_radial);
@@ -211,23 +217,38 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         }
         const double r =
             Kokkos::sqrt(r_vec[0] * r_vec[0] + r_vec[1] * r_vec[1] + r_vec[2] * r_vec[2]);
-        if (batched_exact)  // R and dR/dr after this kernel, for all rows at once
+        // R and dR/dr after this kernel: for all rows at once (batched), or per row.
+        if (batched_exact)
           radial_basis(p, r, &rows(2 * code, 0), &rows(2 * code + 1, 0));
         else if (batched_mixed)
           radial_basis(p, r, &rows_f32(2 * code, 0), &rows_f32(2 * code + 1, 0));
-        else if (table.covers(r))
-          table.evaluate(r, &b.radial(code, 0), &b.radial_deriv(code, 0));
-        else if (mixed_precision)
-          radial_functions<float>(p, r, &b.radial(code, 0), &b.radial_deriv(code, 0));
         else
-          radial_functions<double>(p, r, &b.radial(code, 0), &b.radial_deriv(code, 0));
+          b.row_distance(code) = r;
       });
-  if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available) {
-    if (batched_exact)
-      radial_functions_blas(space, p, batches.exact, n_rows, b.radial, b.radial_deriv);
-    if (batched_mixed)
-      radial_functions_blas(space, p, batches.mixed, n_rows, b.radial, b.radial_deriv);
+  // Per row, from the table where it covers r, else the per-edge MLP: a kernel of its own, so
+  // that the MLP's per-thread layer (more than a GPU thread's registers) does not weigh on the
+  // geometry and spherical harmonics above.
+  if (!batched) {
+    Kokkos::parallel_for(
+        "gaunt::EdgeBasis::forward::radial_rows",
+        Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_rows), KOKKOS_LAMBDA(const int row) {
+          const double r = b.row_distance(row);
+          if (table.covers(r))
+            table.evaluate(r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+          else if (mixed_precision)
+            radial_functions<float>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+          else
+            radial_functions<double>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+        });
   }
+  const auto run_batch = [&](const auto& batch) {
+    if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available)
+      radial_functions_blas(space, p, batch, n_rows, b.radial, b.radial_deriv);
+    else
+      radial_functions_teams(space, p, batch.input, n_rows, b.radial, b.radial_deriv);
+  };
+  if (batched_exact) run_batch(batches.exact);
+  if (batched_mixed) run_batch(batches.mixed);
   return {min_r, n_rows};
 }
 

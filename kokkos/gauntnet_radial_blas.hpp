@@ -49,6 +49,7 @@ struct RadialBlas {
           Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string("gaunt::RadialBlas::input")),
           2 * n_edges, n_bessel);
     }
+    if constexpr (!available) return;  // GPUs: the input rows only (gauntnet_radial_teams.hpp)
     const int width =
         std::is_same_v<Real, float> && n_radial > kMaxRadialWidth ? n_radial : kMaxRadialWidth;
     if (int(hidden.extent(1)) < 2 * kRadialBlasBlock * width) {

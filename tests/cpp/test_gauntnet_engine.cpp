@@ -540,14 +540,13 @@ TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
   }
 }
 
-// The BLAS batch of the radial MLP (gauntnet_radial_blas.hpp) against the per-edge MLP: 700
-// edges (two full blocks of 256 and a partial one), every tenth inactive (zero input rows), on the
-// host execution space with its threads; R and dR/dr to 1e-13 of their scale, inactive edges
-// exactly zero.
-// The BLAS batches of the radial MLP (gauntnet_radial_blas.hpp) against the per-edge float64 MLP
-// (radial_functions<double>): the float64 batch to rounding, the float32 one (`precision mixed`)
-// to float32 rounding of 64-term sums; inactive (zero) rows give exact zeros.
-TEST(RadialFunctions, BlasBatchEqualsPerEdge) {
+// The batches of the radial MLP, by BLAS (host, gauntnet_radial_blas.hpp) and by teams (GPUs,
+// gauntnet_radial_teams.hpp; run here on the host execution space), against the per-edge float64
+// MLP (radial_functions<double>): 700 edges (two full BLAS blocks of 256 and a partial one; 87
+// full team blocks of 8 and a partial one), every tenth inactive (zero input rows). The float64
+// batches to rounding (1e-13 of the scale), the float32 ones (`precision mixed`) to float32
+// rounding of 64-term sums; inactive rows give exact zeros.
+TEST(RadialFunctions, BatchesEqualPerEdge) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::string aspirin =
       gaunt::test::reference_dir() + "/../../examples/models/aspirin/aspirin.gaunt.pt";
@@ -570,30 +569,38 @@ TEST(RadialFunctions, BlasBatchEqualsPerEdge) {
       if (e % 10 != 0)
         gaunt::radial_basis(p, r[e], &blas.input(2 * e, 0), &blas.input(2 * e + 1, 0));
     }
-    gaunt::radial_functions_blas(Host(), p, blas, n_edges, R, dR);
-    std::vector<double> R1(Q), dR1(Q);
-    double scale = 0, dscale = 0, err = 0, derr = 0;
-    for (int e = 0; e < n_edges; ++e) {
-      if (e % 10 == 0) {
-        for (int q = 0; q < Q; ++q) {
-          EXPECT_EQ(R(e, q), 0.0);
-          EXPECT_EQ(dR(e, q), 0.0);
+    for (const bool teams : {false, true}) {
+      if (teams)
+        gaunt::radial_functions_teams(Host(), p, blas.input, n_edges, R, dR);
+      else
+        gaunt::radial_functions_blas(Host(), p, blas, n_edges, R, dR);
+      std::vector<double> R1(Q), dR1(Q);
+      double scale = 0, dscale = 0, err = 0, derr = 0;
+      for (int e = 0; e < n_edges; ++e) {
+        if (e % 10 == 0) {
+          for (int q = 0; q < Q; ++q) {
+            EXPECT_EQ(R(e, q), 0.0);
+            EXPECT_EQ(dR(e, q), 0.0);
+          }
+          continue;
         }
-        continue;
+        gaunt::radial_functions<double>(p, r[e], R1.data(), dR1.data());
+        for (int q = 0; q < Q; ++q) {
+          scale = std::max(scale, std::abs(R1[q]));
+          dscale = std::max(dscale, std::abs(dR1[q]));
+          err = std::max(err, std::abs(R(e, q) - R1[q]));
+          derr = std::max(derr, std::abs(dR(e, q) - dR1[q]));
+        }
       }
-      gaunt::radial_functions<double>(p, r[e], R1.data(), dR1.data());
-      for (int q = 0; q < Q; ++q) {
-        scale = std::max(scale, std::abs(R1[q]));
-        dscale = std::max(dscale, std::abs(dR1[q]));
-        err = std::max(err, std::abs(R(e, q) - R1[q]));
-        derr = std::max(derr, std::abs(dR(e, q) - dR1[q]));
-      }
+      std::printf("  %s batch by %s: max |ΔR| / scale %.2e, max |ΔR'| / scale %.2e\n",
+                  sizeof(Real) == 8 ? "float64" : "float32", teams ? "teams" : "BLAS", err / scale,
+                  derr / dscale);
+      EXPECT_GT(scale, 0.0);
+      EXPECT_LT(err, tolerance * scale);
+      EXPECT_LT(derr, tolerance * dscale);
+      Kokkos::deep_copy(R, 1.0);  // the next method must write every entry
+      Kokkos::deep_copy(dR, 1.0);
     }
-    std::printf("  %s batch: max |ΔR| / scale %.2e, max |ΔR'| / scale %.2e\n",
-                sizeof(Real) == 8 ? "float64" : "float32", err / scale, derr / dscale);
-    EXPECT_GT(scale, 0.0);
-    EXPECT_LT(err, tolerance * scale);
-    EXPECT_LT(derr, tolerance * dscale);
   };
   check(double(), 1e-13);
   check(float(), 2e-6);
