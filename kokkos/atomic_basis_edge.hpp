@@ -38,8 +38,7 @@ KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient(int K, int lmax, dou
                                                             const double* R, const double* dR,
                                                             const double* Y, const double* Y_grad,
                                                             const double* r_ij, double* g) {
-  double dE_dr = 0.0;
-  double y_bar[(kMaxEngineLmax + 1) * (kMaxEngineLmax + 1)];
+  double dE_dr = 0.0, g_x = 0.0, g_y = 0.0, g_z = 0.0;  // in registers: g may alias the rows
   for (int l = 0; l <= lmax; ++l) {
     const double* R_l = R + l * K;
     const double* dR_l = dR + l * K;
@@ -52,22 +51,18 @@ KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient(int K, int lmax, dou
         r_sum += w * R_l[k];
         dr_sum += w * dR_l[k];
       }
-      y_bar[lm] = scale * r_sum;
+      const double y_bar = scale * r_sum;
       dE_dr += scale * Y[lm] * dr_sum;
+      g_x += y_bar * Y_grad[3 * lm];
+      g_y += y_bar * Y_grad[3 * lm + 1];
+      g_z += y_bar * Y_grad[3 * lm + 2];
     }
   }
   const double inv_r =
       1.0 / Kokkos::sqrt(r_ij[0] * r_ij[0] + r_ij[1] * r_ij[1] + r_ij[2] * r_ij[2]);
-  double g_x = dE_dr * r_ij[0] * inv_r, g_y = dE_dr * r_ij[1] * inv_r,
-         g_z = dE_dr * r_ij[2] * inv_r;  // in registers: g may alias the rows
-  for (int lm = 0; lm < (lmax + 1) * (lmax + 1); ++lm) {
-    g_x += y_bar[lm] * Y_grad[3 * lm];
-    g_y += y_bar[lm] * Y_grad[3 * lm + 1];
-    g_z += y_bar[lm] * Y_grad[3 * lm + 2];
-  }
-  g[0] = g_x;
-  g[1] = g_y;
-  g[2] = g_z;
+  g[0] = g_x + dE_dr * r_ij[0] * inv_r;
+  g[1] = g_y + dE_dr * r_ij[1] * inv_r;
+  g[2] = g_z + dE_dr * r_ij[2] * inv_r;
 }
 
 // The host copies of the two (atomic_basis_edge.cpp).
