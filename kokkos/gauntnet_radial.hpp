@@ -76,6 +76,15 @@ KOKKOS_INLINE_FUNCTION void silu_with_tangent(Real a, Real da, Real& z, Real& dz
   dz = sig * (Real(1) + a * (Real(1) - sig)) * da;
 }
 
+// The radial MLP's weight matrices, all layers, in float64 (Real = double) or float32.
+template <class Real, class Params>
+KOKKOS_INLINE_FUNCTION const Real* radial_weights(const Params& p) {
+  if constexpr (std::is_same_v<Real, float>)
+    return p.radial_weights_f32.data();
+  else
+    return p.radial_weights.data();
+}
+
 // R_{k,l}(r) and dR_{k,l}/dr at R[l K + k], dR[l K + k] (0 < r < r_c). Real = double: exactly as
 // the model file defines it. Real = float (`precision mixed`): the MLP's layers (weights,
 // activations, tangents, sums) in float32; the Bessel basis, the envelope and the outputs, and
@@ -87,11 +96,7 @@ KOKKOS_INLINE_FUNCTION void radial_functions(const Params& p, double r, double* 
   for (int t = 0; t < p.n_layers; ++t) {
     const int n_in = p.width[t], n_out = p.width[t + 1];
     const bool last = t + 1 == p.n_layers;
-    const Real* W;
-    if constexpr (std::is_same_v<Real, float>)
-      W = p.radial_weights_f32.data() + p.layer_offset[t];
-    else
-      W = p.radial_weights.data() + p.layer_offset[t];
+    const Real* W = radial_weights<Real>(p) + p.layer_offset[t];
     // Outputs in blocks of at most kMaxRadialWidth (hidden layers are one block; the last layer,
     // (L+1)K wide, may be several), summed in Real over i with the output loop innermost.
     for (int o0 = 0; o0 < n_out; o0 += kMaxRadialWidth) {

@@ -72,11 +72,7 @@ void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters
   const int ld_out = int(R.extent(1)),
             n_blocks = (n_edges + kRadialBlasBlock - 1) / kRadialBlasBlock;
   const auto b = blas;
-  const Real* weights;
-  if constexpr (std::is_same_v<Real, float>)
-    weights = p.radial_weights_f32.data();
-  else
-    weights = p.radial_weights.data();
+  const Real* weights = radial_weights<Real>(p);
   Kokkos::parallel_for(
       "gaunt::RadialBlas::blocks",
       Kokkos::RangePolicy<ExecutionSpace, Kokkos::Schedule<Kokkos::Dynamic>>(space, 0, n_blocks),

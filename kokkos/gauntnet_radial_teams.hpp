@@ -12,7 +12,6 @@
 
 #include <Kokkos_Core.hpp>
 #include <algorithm>
-#include <type_traits>
 
 #include "gauntnet_blas.hpp"  // host_blas_reaches
 #include "gauntnet_radial.hpp"
@@ -43,11 +42,7 @@ void radial_functions_teams(const ExecutionSpace& space, const GauntNetParameter
                       ? Policy(space, n_blocks, 1)
                       : Policy(space, n_blocks, std::min(kRadialTeamThreads, width));
   policy.set_scratch_size(0, Kokkos::PerTeam(2 * Scratch::shmem_size(2 * Rows, width)));
-  const Real* weights;
-  if constexpr (std::is_same_v<Real, float>)
-    weights = p.radial_weights_f32.data();
-  else
-    weights = p.radial_weights.data();
+  const Real* weights = radial_weights<Real>(p);
   Kokkos::parallel_for(
       "gaunt::RadialTeams::blocks", policy, KOKKOS_LAMBDA(const Member& team) {
         const int e0 = team.league_rank() * Rows;
