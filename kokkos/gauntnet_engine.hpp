@@ -17,6 +17,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,19 @@
 #include "model_file.hpp"
 
 namespace gaunt {
+
+// The stages of compute(), in order, for stage timing (GauntNetEngine::set_stage_timing).
+inline constexpr std::array<const char*, 10> kStageNames = {"edge basis (geometry, Y, R)",
+                                                            "atomic basis",
+                                                            "channel mixing",
+                                                            "product basis",
+                                                            "readout",
+                                                            "readout reverse",
+                                                            "product basis reverse",
+                                                            "mixing reverse",
+                                                            "atomic basis reverse",
+                                                            "forces and virial"};
+using StageSeconds = std::array<double, kStageNames.size()>;
 
 template <class ExecutionSpace>
 class GauntNetEngine {
@@ -103,6 +117,13 @@ class GauntNetEngine {
   // Local atoms per chunk (default GauntNetTuning<ExecutionSpace>::chunk_atoms; ≥ 1).
   void set_chunk_atoms(int n);
   int chunk_atoms() const { return chunk_atoms_; }
+
+  // Stage timing (off by default): compute() then fences the execution space around each stage
+  // and adds its wall time to stage_seconds()[s], s indexing kStageNames. For profiles (LAMMPS's
+  // `timer full`); the fences cost GPU overlap, so it stays off otherwise.
+  void set_stage_timing(bool on) { time_stages_ = on; }
+  void reset_stage_seconds() { stage_seconds_.fill(0.0); }
+  const StageSeconds& stage_seconds() const { return stage_seconds_; }
   // Bytes held by the engine's buffers and parameters.
   std::size_t memory_usage() const;
 
@@ -117,6 +138,8 @@ class GauntNetEngine {
   std::vector<std::string> elements_;
   std::vector<int> atomic_numbers_;
   int chunk_atoms_ = GauntNetTuning<ExecutionSpace>::chunk_atoms;
+  bool time_stages_ = false;
+  StageSeconds stage_seconds_{};
 
   // Stage buffers X / X_adj, sized to one chunk.
   EdgeBasis<memory_space> edge_basis_;
@@ -241,22 +264,40 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     chunk.n_edges = offsets_host(first + chunk.n_atoms) - chunk.edge_begin;
     reserve_chunk(chunk.n_atoms, chunk.n_edges);
 
-    const EdgeBasisStats edges =
-        forward_edge_basis(space_, params_, radial_table_, precision_ == Precision::kMixed, graph,
-                           chunk, edge_basis_, radial_batches_);
+    // The stages in order (kStageNames), each timed when stage timing is on.
+    int stage = 0;
+    const auto run = [&](const auto& stage_body) {
+      if (!time_stages_) return stage_body();
+      space_.fence("gaunt::GauntNet: stage timing");
+      Kokkos::Timer timer;
+      stage_body();
+      space_.fence("gaunt::GauntNet: stage timing");
+      stage_seconds_[stage++] += timer.seconds();
+    };
+    EdgeBasisStats edges;
+    run([&] {
+      edges = forward_edge_basis(space_, params_, radial_table_, precision_ == Precision::kMixed,
+                                 graph, chunk, edge_basis_, radial_batches_);
+    });
     min_distance = std::min(min_distance, edges.min_distance);
     radial_rows += edges.radial_rows;
-    forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_);
-    forward_mixing(space_, params_, chunk, A_, A_mixed_);
-    forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_);
-    forward_readout(space_, params_, graph, chunk, B_, r.per_atom_energy);
+    run([&] { forward_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_); });
+    run([&] { forward_mixing(space_, params_, chunk, A_, A_mixed_); });
+    run([&] { forward_product_basis(space_, params_, graph, chunk, A_mixed_, B_); });
+    run([&] { forward_readout(space_, params_, graph, chunk, B_, r.per_atom_energy); });
 
-    reverse_readout(space_, params_, graph, chunk, B_, B_adj_);
-    reverse_product_basis(space_, params_, graph, chunk, A_mixed_, B_adj_, A_mixed_adj_);
-    reverse_mixing(space_, params_, chunk, A_mixed_adj_, A_adj_);
-    reverse_atomic_basis(space_, params_, chunk, edge_basis_, A_adj_, edge_basis_adj_);
-    virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,
-                                r.per_atom_virial, request.per_atom_virial);
+    run([&] { reverse_readout(space_, params_, graph, chunk, B_, B_adj_); });
+    run([&] {
+      reverse_product_basis(space_, params_, graph, chunk, A_mixed_, B_adj_, A_mixed_adj_);
+    });
+    run([&] { reverse_mixing(space_, params_, chunk, A_mixed_adj_, A_adj_); });
+    run([&] {
+      reverse_atomic_basis(space_, params_, chunk, edge_basis_, A_adj_, edge_basis_adj_);
+    });
+    run([&] {
+      virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,
+                                  r.per_atom_virial, request.per_atom_virial);
+    });
   }
 
   const auto energies = r.per_atom_energy;

@@ -16,6 +16,7 @@
 #include "memory.h"
 #include "neighbor.h"
 #include "pair_gaunt_host.h"
+#include "timer.h"
 #include "update.h"
 #include "utils.h"
 
@@ -262,7 +263,39 @@ void PairGaunt::unpack_reverse_comm(int n, int* list, double* buf) {
 
 /* ---------------------------------------------------------------------- */
 
-void PairGaunt::compute(int eflag, int vflag) { compute_host(host_->core, eflag, vflag); }
+void PairGaunt::compute(int eflag, int vflag) {
+  time_stages(host_->core.engine());
+  compute_host(host_->core, eflag, vflag);
+}
+
+/* ---------------------------------------------------------------------- */
+
+bool PairGaunt::in_run_setup() const { return update->setupflag != 0; }
+
+bool PairGaunt::stage_timing_wanted() const { return timer->has_full() && !in_run_setup(); }
+
+const double* PairGaunt::stage_seconds() const {
+  return host_ ? host_->core.engine().stage_seconds().data() : nullptr;
+}
+
+void PairGaunt::finish() {
+  const double* seconds = stage_seconds();
+  if (!seconds || !timer->has_full()) return;
+  gaunt::StageSeconds mean{};
+  MPI_Allreduce(seconds, mean.data(), int(mean.size()), MPI_DOUBLE, MPI_SUM, world);
+  double total = 0;
+  for (double& t : mean) total += (t /= comm->nprocs);
+  if (comm->me != 0) return;
+  std::string message = fmt::format(
+      "\npair_style {}: stage times of the run (timer full; fenced, mean over {} MPI ranks)\n",
+      force->pair_style, comm->nprocs);
+  for (std::size_t s = 0; s < mean.size(); ++s) {
+    message += fmt::format("  {:<28} {:10.4f} s {:6.1f}%\n", gaunt::kStageNames[s], mean[s],
+                           total > 0 ? 100 * mean[s] / total : 0.0);
+  }
+  message += fmt::format("  {:<28} {:10.4f} s\n", "total", total);
+  utils::logmesg(lmp, message);
+}
 
 /* ---------------------------------------------------------------------- */
 

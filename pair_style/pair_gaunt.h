@@ -41,6 +41,8 @@ class PairGaunt : public Pair {
   int pack_reverse_comm(int, int, double*) override;
   void unpack_reverse_comm(int, int*, double*) override;
   double memory_usage() override;
+  // With `timer full`: the native engine's stage times of the run (LAMMPS calls it at its end).
+  void finish() override;
 
  protected:
   // What every gaunt style shares: the model file, the element of each type, the checks.
@@ -67,6 +69,18 @@ class PairGaunt : public Pair {
     engine.set_radial_table(radial_table_intervals_);
     engine.set_precision(mixed_precision_ ? Engine::Precision::kMixed : Engine::Precision::kDouble);
   }
+  // `timer full`: the engine times its stages during the run's steps (like LAMMPS's own Pair
+  // time, not the run's set-up force computation, which starts the count afresh). Each native
+  // style calls this before its engine computes.
+  template <class Engine>
+  void time_stages(Engine& engine) const {
+    if (in_run_setup()) engine.reset_stage_seconds();
+    engine.set_stage_timing(stage_timing_wanted());
+  }
+  bool in_run_setup() const;
+  bool stage_timing_wanted() const;
+  // The engine's stage times (gaunt::kStageNames order) of a native style, else nullptr.
+  virtual const double* stage_seconds() const;
   // Stops with a clear error when units are not metal.
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.

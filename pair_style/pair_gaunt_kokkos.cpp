@@ -46,6 +46,11 @@ void PairGauntKokkos<DeviceType>::create_engine(const gaunt::ModelFile& model) {
 }
 
 template <class DeviceType>
+const double* PairGauntKokkos<DeviceType>::stage_seconds() const {
+  return core_ ? core_->engine().stage_seconds().data() : nullptr;
+}
+
+template <class DeviceType>
 void PairGauntKokkos<DeviceType>::init_style() {
   PairGaunt::init_style();
   // The full list requested by PairGaunt, built by Kokkos on this style's side, whatever the
@@ -84,6 +89,7 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
       gaunt_lammps::KokkosNeighbors<decltype(k_list->d_numneigh), decltype(k_list->d_neighbors)>;
   const Neighbors neighbors{k_list->d_numneigh, k_list->d_neighbors};
 
+  time_stages(core_->engine());
   typename gaunt_lammps::GauntPairCore<DeviceType>::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;

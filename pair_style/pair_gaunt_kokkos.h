@@ -29,6 +29,7 @@ class PairGauntKokkos : public PairGaunt {
 
  protected:
   void create_engine(const gaunt::ModelFile& model) override;
+  const double* stage_seconds() const override;
 
   std::unique_ptr<gaunt_lammps::GauntPairCore<DeviceType>> core_;
 

@@ -5,7 +5,8 @@
 #      routes and adjoints), each binary's output in OUT;
 #   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
-#   3. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
+#   3. the engine's stage times at 125k atoms (LAMMPS `timer full`);
+#   4. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
 #      the shipped Si model, float64 and `precision mixed`, and the peak GPU memory of each run
 #      (nvidia-smi).
 # Everything it prints is also written to OUT (gpu_check.log, gpu_throughput.csv).
@@ -54,7 +55,17 @@ for example in aspirin_md si_crystal; do
   cp "$work/log.lammps" "$out/log.$example.lammps"
 done
 
-echo "== 3. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
+echo "== 3. where the time goes: stage times (timer full) at 125k Si atoms, float64, 20 steps"
+mkdir -p /tmp/gaunt_gpu/profile
+sed 's/^run /timer full\nrun /' "$root/examples/si_crystal/in.nve" > /tmp/gaunt_gpu/in.si.profile
+(cd /tmp/gaunt_gpu/profile && timeout 120 "$lmp" "${kk[@]}" -in /tmp/gaunt_gpu/in.si.profile \
+   -var cells 25 -var steps 20 -var thermo_every 20 \
+   -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1) ||
+  { status=1; tail -5 /tmp/gaunt_gpu/profile/stdout.txt; }
+sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' /tmp/gaunt_gpu/profile/log.lammps
+cp /tmp/gaunt_gpu/profile/log.lammps "$out/log.profile.lammps" 2>/dev/null
+
+echo "== 4. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
 # Sizes grow until the script's budget is spent: a run is skipped when the rate measured at the
 # previous size predicts that it would end after the deadline (8 minutes from the start).
 deadline=$(( start + 480 ))

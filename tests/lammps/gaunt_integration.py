@@ -511,6 +511,74 @@ def check_torch_vs_gaunt(args: argparse.Namespace, check: Checker) -> None:
             check.same(f"gaunt/torch {ranks} ranks vs {args.ranks[0]}", got["gaunt/torch"], base)
 
 
+def stage_tables(stdout: str) -> List[List[Tuple[str, float]]]:
+    """The `timer full` stage tables printed by the pair style's finish(), one per run."""
+    tables: List[List[Tuple[str, float]]] = []
+    rows: Optional[List[Tuple[str, float]]] = None
+    for line in stdout.splitlines():
+        if "stage times of the run" in line:
+            rows = []
+            tables.append(rows)
+        elif rows is not None and line.startswith("  ") and line.rstrip().endswith("%"):
+            name, seconds = line[:31].strip(), float(line[31:].split()[0])
+            rows.append((name, seconds))
+        else:
+            rows = None
+    return tables
+
+
+def check_stage_times(args: argparse.Namespace, check: Checker) -> None:
+    """`timer full`: per run, the engine's stage times in order, none negative, and their sum
+    within LAMMPS's own Pair time (which also holds the graph and the tallies) and above half
+    of it; without `timer full`, no table."""
+    model = SHIPPED_MODELS / "si" / "si.gaunt.pt"
+    for ranks in args.ranks:
+        for timer in ("full", "normal"):
+            workdir = pathlib.Path(args.workdir) / f"np{ranks}_{timer}"
+            workdir.mkdir(parents=True, exist_ok=True)
+            boundary, elements = shipped_structure("si", workdir / "structure.data")
+            body = header(args.plugin, boundary=boundary) + f"timer {timer}\n"
+            body += f"pair_style {style_name(args)}\npair_coeff * * {model} {elements}\n"
+            body += "velocity all create 300 4928459 loop geom\nfix nve all nve\nthermo 10\n"
+            body += "run 20\nrun 40\n"
+            out = run_lmp(args.lmp, workdir, body, args.kokkos, ranks)
+            tables = stage_tables(out)
+            pair = [float(ln.split("|")[2]) for ln in out.splitlines() if ln.startswith("Pair ")]
+            what = f"{ranks} ranks, timer {timer}"
+            if timer == "normal":
+                check(f"{what}: stage tables printed", float(len(tables)), 0.0)
+                continue
+            if len(tables) != 2 or len(pair) != 2:
+                check.failed = True
+                print(f"{check.label}: {what}: {len(tables)} stage tables, {len(pair)} Pair rows")
+                continue
+            for run, (rows, pair_time) in enumerate(zip(tables, pair)):
+                names = [name for name, _ in rows]
+                expected = [
+                    "edge basis (geometry, Y, R)",
+                    "atomic basis",
+                    "channel mixing",
+                    "product basis",
+                    "readout",
+                    "readout reverse",
+                    "product basis reverse",
+                    "mixing reverse",
+                    "atomic basis reverse",
+                    "forces and virial",
+                ]
+                check(f"{what} run {run}: stage names", float(names != expected), 0.0)
+                check(f"{what} run {run}: negative stage times", -min(t for _, t in rows), 0.0)
+                total = sum(t for _, t in rows)
+                print(
+                    f"{check.label}: {what} run {run}: stages {total:.4f} s, Pair {pair_time:.4f} s"
+                )
+                # Sum ≤ Pair (to the timers' rounding), and the engine is most of the pair style.
+                check(f"{what} run {run}: stage sum over Pair", total - pair_time, 2e-3)
+                check(
+                    f"{what} run {run}: half of Pair over stage sum", 0.5 * pair_time - total, 0.0
+                )
+
+
 CHECKS = {
     "fd_forces": check_fd_forces,
     "fd_virial": check_fd_virial,
@@ -519,6 +587,7 @@ CHECKS = {
     "hybrid": check_hybrid,
     "rerun": check_rerun,
     "torch_vs_gaunt": check_torch_vs_gaunt,
+    "stage_times": check_stage_times,
 }
 
 
