@@ -225,17 +225,23 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         else
           b.row_distance(code) = r;
       });
-  // Per row, from the table where it covers r, else the per-edge MLP: a kernel of its own, so
-  // that the MLP's per-thread layer (more than a GPU thread's registers) does not weigh on the
-  // geometry and spherical harmonics above.
+  // Per row, from the table where it covers r, else (r below the table's range) the per-edge
+  // MLP: kernels of their own, so that the MLP's per-thread layer (more than a GPU thread's
+  // registers) weighs neither on the geometry and spherical harmonics above nor on the table.
   if (!batched) {
+    const auto row_distance = b.row_distance;
     Kokkos::parallel_for(
-        "gaunt::EdgeBasis::forward::radial_rows",
+        "gaunt::EdgeBasis::forward::radial_table",
         Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_rows), KOKKOS_LAMBDA(const int row) {
-          const double r = b.row_distance(row);
-          if (table.covers(r))
-            table.evaluate(r, &b.radial(row, 0), &b.radial_deriv(row, 0));
-          else if (mixed_precision)
+          const double r = row_distance(row);
+          if (table.covers(r)) table.evaluate(r, &b.radial(row, 0), &b.radial_deriv(row, 0));
+        });
+    Kokkos::parallel_for(
+        "gaunt::EdgeBasis::forward::radial_mlp_rows",
+        Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_rows), KOKKOS_LAMBDA(const int row) {
+          const double r = row_distance(row);
+          if (table.covers(r)) return;
+          if (mixed_precision)
             radial_functions<float>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
           else
             radial_functions<double>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));

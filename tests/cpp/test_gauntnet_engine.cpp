@@ -690,6 +690,27 @@ TYPED_TEST(GauntNetEngineTest, RadialTableForcesAreGradientAndCloseToExact) {
   EXPECT_LT(max_err, 1e-7 * max_f) << "max |F - F_fd| = " << max_err;
 }
 
+// Below the table's range (r < min_safe_distance / 2 = 0.05 Å) the radial functions come from the
+// MLP itself: a dimer 0.03 Å apart (and one of each species) gives the exact engine's numbers to
+// rounding with a table, in float64, and to float32 rounding with `precision mixed` too.
+TYPED_TEST(GauntNetEngineTest, RadialTableBelowItsRangeUsesTheMlp) {
+  using Engine = typename TestFixture::Engine;
+  const HostGraph g = all_pairs_graph({{0, 0, 0}, {0.03, 0.01, -0.005}}, {1, 2});
+  for (const bool mixed : {false, true}) {
+    Engine exact(tiny_model()), tabulated(tiny_model());
+    tabulated.set_radial_table(1000);
+    if (mixed) {
+      exact.set_precision(Engine::Precision::kMixed);
+      tabulated.set_precision(Engine::Precision::kMixed);
+    }
+    const Outputs a = TestFixture::run(exact, g), b = TestFixture::run(tabulated, g);
+    const double tolerance = mixed ? 1e-6 : 1e-12;
+    EXPECT_NEAR(b.energy, a.energy, tolerance * std::abs(a.energy)) << "mixed " << mixed;
+    expect_close(flatten(b.forces), flatten(a.forces), tolerance,
+                 std::string("dimer below the table, mixed ") + (mixed ? "yes" : "no"), 1e-2);
+  }
+}
+
 // precision mixed: the radial MLP in float32. Energies and forces stay within float32 rounding
 // of the float64 reference (whose forces are −∇E to 1e-7, ForcesAndVirialMatchFiniteDifferences)
 // and differ from it (the float32 path is really taken). Measured: energies ≤ ~1e-7 relative,
