@@ -286,9 +286,10 @@ void PairGaunt::finish() {
   double total = 0;
   for (double& t : mean) total += (t /= comm->nprocs);
   if (comm->me != 0) return;
+  // Named by the engine, not force->pair_style: under hybrid that is the hybrid style.
   std::string message = fmt::format(
-      "\npair_style {}: stage times of the run (timer full; fenced, mean over {} MPI ranks)\n",
-      force->pair_style, comm->nprocs);
+      "\nGauntNet engine: stage times of the run (timer full; fenced, mean over {} MPI ranks)\n",
+      comm->nprocs);
   for (std::size_t s = 0; s < mean.size(); ++s) {
     message += fmt::format("  {:<28} {:10.4f} s {:6.1f}%\n", gaunt::kStageNames[s], mean[s],
                            total > 0 ? 100 * mean[s] / total : 0.0);

@@ -57,8 +57,9 @@ carry_mib=$(( $(du -sb "$bundle" | cut -f1) / 1048576 ))
 (( carry_mib < 60 )) || { echo "gpu_bundle is ${carry_mib} MiB: more than the device tool carries"; exit 1; }
 
 # Check here what can be checked without a GPU, on a copy of the bundle unpacked and set up as
-# run_on_gpu.sh does (bundle_env.sh): every library resolves within it, lmp starts (a singleton MPI run with
-# the bundled OpenMPI components) and loads the plugin, and its four pair styles are registered.
+# run_on_gpu.sh does (bundle_env.sh): every library resolves within it, lmp starts (a singleton
+# MPI run with the bundled OpenMPI components) and loads the plugin, and its four pair styles are
+# registered.
 # Nothing can compute here: in a CUDA build, Kokkos (which every gaunt style initialises) needs a
 # GPU. Without a driver here, the loader is given the CUDA toolkit's stub libcuda (never called).
 check="$(mktemp -d)"

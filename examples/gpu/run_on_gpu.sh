@@ -56,11 +56,17 @@ for example in aspirin_md si_crystal; do
 done
 
 echo "== 3. where the time goes: stage times (timer full) at 125k Si atoms, float64, 20 steps"
-mkdir -p /tmp/gaunt_gpu/profile
+# run_si INPUT WORKDIR CELLS STEPS SECONDS: an input derived from examples/si_crystal/in.nve on
+# the GPU with the shipped Si model, at most SECONDS; log.lammps and stdout.txt in WORKDIR.
+run_si() {
+  mkdir -p "$2"
+  (cd "$2" && timeout "$5" "$lmp" "${kk[@]}" -in "$1" -var cells "$3" -var steps "$4" \
+     -var thermo_every "$4" -var model "$root/examples/models/si/si.gaunt.pt" \
+     -log log.lammps > stdout.txt 2>&1)
+}
+mkdir -p /tmp/gaunt_gpu
 sed 's/^run /timer full\nrun /' "$root/examples/si_crystal/in.nve" > /tmp/gaunt_gpu/in.si.profile
-(cd /tmp/gaunt_gpu/profile && timeout 120 "$lmp" "${kk[@]}" -in /tmp/gaunt_gpu/in.si.profile \
-   -var cells 25 -var steps 20 -var thermo_every 20 \
-   -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1) ||
+run_si /tmp/gaunt_gpu/in.si.profile /tmp/gaunt_gpu/profile 25 20 120 ||
   { status=1; tail -5 /tmp/gaunt_gpu/profile/stdout.txt; }
 sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' /tmp/gaunt_gpu/profile/log.lammps
 cp /tmp/gaunt_gpu/profile/log.lammps "$out/log.profile.lammps" 2>/dev/null
@@ -70,7 +76,6 @@ echo "== 4. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision m
 # previous size predicts that it would end after the deadline (8 minutes from the start).
 deadline=$(( start + 480 ))
 echo "precision,atoms,cells,steps,atom_steps_per_s,us_per_atom_step,peak_gpu_mib" > "$out/gpu_throughput.csv"
-mkdir -p /tmp/gaunt_gpu
 for precision in double mixed; do
   sed "s/^pair_style\( *\)gaunt$/pair_style\1gaunt precision $precision/" \
     "$root/examples/si_crystal/in.nve" > "/tmp/gaunt_gpu/in.si.$precision"
@@ -94,9 +99,7 @@ for cells in 5 10 16 25 40 50; do
     work="/tmp/gaunt_gpu/bench_${precision}_$cells" && mkdir -p "$work"
     nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$work/mem.txt" &
     smi=$!
-    (cd "$work" && timeout "$left" "$lmp" "${kk[@]}" -in "/tmp/gaunt_gpu/in.si.$precision" \
-       -var cells "$cells" -var steps "$steps" -var thermo_every "$steps" \
-       -var model "$root/examples/models/si/si.gaunt.pt" -log log.lammps > stdout.txt 2>&1)
+    run_si "/tmp/gaunt_gpu/in.si.$precision" "$work" "$cells" "$steps" "$left"
     rc=$?
     kill "$smi" 2>/dev/null
     peak=$(sort -n "$work/mem.txt" | tail -1)
