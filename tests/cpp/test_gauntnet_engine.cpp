@@ -541,11 +541,12 @@ TEST(RadialFunctions, LastLayerWiderThanOneBlock) {
 }
 
 // The batches of the radial MLP, by BLAS (host, gauntnet_radial_blas.hpp) and by teams (GPUs,
-// gauntnet_radial_teams.hpp; run here on the host execution space), against the per-edge float64
-// MLP (radial_functions<double>): 700 edges (two full BLAS blocks of 256 and a partial one; 87
-// full team blocks of 8 and a partial one), every tenth inactive (zero input rows). The float64
-// batches to rounding (1e-13 of the scale), the float32 ones (`precision mixed`) to float32
-// rounding of 64-term sums; inactive rows give exact zeros.
+// gauntnet_radial_teams.hpp; run here on the host execution space in teams of its threads, so
+// that a missing barrier shows), against the per-edge float64 MLP (radial_functions<double>):
+// 700 edges (two full BLAS blocks of 256 and a partial one; 87 full team blocks of 8 and a partial
+// one), every tenth inactive (zero input rows). The float64 batches to rounding (1e-13 of the
+// scale), the float32 ones (`precision mixed`) to float32 rounding of 64-term sums; inactive rows
+// give exact zeros.
 TEST(RadialFunctions, BatchesEqualPerEdge) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::string aspirin =
@@ -570,10 +571,13 @@ TEST(RadialFunctions, BatchesEqualPerEdge) {
         gaunt::radial_basis(p, r[e], &blas.input(2 * e, 0), &blas.input(2 * e + 1, 0));
     }
     for (const bool teams : {false, true}) {
-      if (teams)
-        gaunt::radial_functions_teams(Host(), p, blas.input, n_edges, R, dR);
-      else
+      if (teams) {
+        // Teams of several threads, as on GPUs: their barriers and shared rows are under test.
+        const int threads = gaunt::radial_functions_teams(Host(), p, blas.input, n_edges, R, dR);
+        EXPECT_EQ(threads, std::min(Host().concurrency(), gaunt::kRadialTeamThreads));
+      } else {
         gaunt::radial_functions_blas(Host(), p, blas, n_edges, R, dR);
+      }
       std::vector<double> R1(Q), dR1(Q);
       double scale = 0, dscale = 0, err = 0, derr = 0;
       for (int e = 0; e < n_edges; ++e) {
