@@ -47,8 +47,9 @@ struct AtomTeams {
       Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows) {
-    Policy policy(space, n_atoms, 1, std::min(channels, Policy::vector_length_max()));
+  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows,
+                       int threads = 1) {
+    Policy policy(space, n_atoms, threads, std::min(channels, Policy::vector_length_max()));
     if (rows == 0) return policy;
     return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
   }
@@ -95,34 +96,49 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
 // and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
 //   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
-// so only g_e is stored (the fused edge kernel of DESIGN.md §8): one thread per edge,
-// atomic_basis_edge_gradient.
+// so only g_e is stored (the fused edge kernel of DESIGN.md §8). One team per chunk atom, whose
+// threads (GauntNetTuning::edge_threads) share its edges (Ā of the atom stays in cache): on host
+// one SIMD thread per edge (atomic_basis_edge_gradient), on GPUs the channels on each thread's
+// vector lanes (atomic_basis_edge_gradient_lanes).
 template <class ExecutionSpace, class MemorySpace>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                          const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
+                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                          const EdgeBasis<MemorySpace>& basis,
                           const AtomFeatures<MemorySpace>& A_adj,
                           const EdgeBasisAdj<MemorySpace>& basis_adj) {
+  using Teams = AtomTeams<ExecutionSpace>;
+  const auto offsets = graph.offsets;
   const auto b = basis;
   const auto g_e = basis_adj.vector;
   const auto embedding = p.embedding;
-  const int K = p.channels, lmax = p.lmax;
+  const int K = p.channels, lmax = p.lmax, first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
   Kokkos::parallel_for(
-      "gaunt::AtomicBasis::reverse", Kokkos::RangePolicy<ExecutionSpace>(space, 0, chunk.n_edges),
-      KOKKOS_LAMBDA(const int e) {
-        double g[3] = {0.0, 0.0, 0.0};
-        const int sj = b.species_j(e);
-        if (sj >= 0) {
-          const int a = b.centre(e), row = b.radial_row(e);
-          const double *A_bar = &A_adj(a, 0, 0), *h = &embedding(sj, 0);
-          const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
-          const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
-          KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
-                                                             Y_grad, r_ij, g);))
-          KOKKOS_IF_ON_DEVICE(
-              (atomic_basis_edge_gradient(K, lmax, inv_avg, A_bar, h, R, dR, Y, Y_grad, r_ij, g);))
-        }
-        for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
+      "gaunt::AtomicBasis::reverse",
+      Teams::policy(space, chunk.n_atoms, K, 0, GauntNetTuning<ExecutionSpace>::edge_threads),
+      KOKKOS_LAMBDA(const typename Teams::Member& team) {
+        const int a = team.league_rank();
+        const double* A_bar = &A_adj(a, 0, 0);
+        const int e_begin = offsets(first + a) - edge_begin;
+        const int e_end = offsets(first + a + 1) - edge_begin;
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(team, e_begin, e_end), [&](const int e) {
+          double g[3] = {0.0, 0.0, 0.0};
+          const int sj = b.species_j(e);
+          if (sj >= 0) {
+            const int row = b.radial_row(e);
+            const double* h = &embedding(sj, 0);
+            const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
+            const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
+            KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
+                                                               Y_grad, r_ij, g);))
+            KOKKOS_IF_ON_DEVICE((atomic_basis_edge_gradient_lanes(
+                                     TeamChannels<typename Teams::Member>{team, K}, lmax, inv_avg,
+                                     A_bar, h, R, dR, Y, Y_grad, r_ij, g);))
+          }
+          Kokkos::single(Kokkos::PerThread(team), [&]() {
+            for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
+          });
+        });
       });
 }
 

@@ -292,7 +292,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     });
     run([&] { reverse_mixing(space_, params_, chunk, A_mixed_adj_, A_adj_); });
     run([&] {
-      reverse_atomic_basis(space_, params_, chunk, edge_basis_, A_adj_, edge_basis_adj_);
+      reverse_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_adj_, edge_basis_adj_);
     });
     run([&] {
       virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,

@@ -33,12 +33,18 @@ struct GauntNetTuning {
   // Local atoms processed together: every per-atom and per-edge buffer is sized to one chunk,
   // so memory is bounded by chunk_atoms × (largest neighbour count) whatever the system size.
   static constexpr int chunk_atoms = 2048;
+  // Threads of one atom's team that take its edges side by side in the reverse atomic basis
+  // (gauntnet_atomic_basis.hpp), each with the channels on its vector lanes.
+  static constexpr int edge_threads = 1;
 };
 
 #ifdef KOKKOS_ENABLE_CUDA
 template <>
 struct GauntNetTuning<Kokkos::Cuda> {
   static constexpr int chunk_atoms = 32768;
+  // 4 warps per block: with one, an SM's limit of 32 resident blocks would leave half its
+  // threads idle.
+  static constexpr int edge_threads = 4;
 };
 #endif
 

@@ -7,7 +7,8 @@
 // - atoms of species −1 are ignored; an atom without neighbours gets E0 + σ·readout(0) + μ
 //   (readout(0) = Σ_h o_h silu(β_h), computed here from the raw weights);
 // - tabulated radial functions: within the Hermite error bound, fourth order, forces = −∇E;
-// - the BLAS batch of the radial MLP equals the per-edge MLP.
+// - the BLAS and team batches of the radial MLP equal the per-edge MLP; one edge's gradient with
+//   the channels on vector lanes equals the serial one.
 // Periodic fixtures: every edge with a nonzero image shift gets its own ghost atom at
 // x_j + shift·cell; ghost forces and per-atom virials are folded back to their owner here, as
 // LAMMPS's reverse communication does.
@@ -608,6 +609,49 @@ TEST(RadialFunctions, BatchesEqualPerEdge) {
   };
   check(double(), 1e-13);
   check(float(), 2e-6);
+}
+
+// One edge's gradient with the channels on a team's vector lanes (GPUs; run here in a host team)
+// equals the serial form that the engine tests above check against PyTorch, on random rows, for
+// channel counts below, at and above a warp and every L up to the engine's limit.
+TEST(AtomicBasisEdge, LanesEqualSerial) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  using Policy = Kokkos::TeamPolicy<Host>;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  const auto random_rows = [&](int n) {
+    std::vector<double> v(n);
+    for (double& x : v) x = uniform(rng);
+    return v;
+  };
+  for (const int K : {5, 32, 48}) {
+    for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
+      const int n_sh = (lmax + 1) * (lmax + 1), n_radial = (lmax + 1) * K;
+      const auto A_bar = random_rows(n_sh * K), h = random_rows(K), R = random_rows(n_radial),
+                 dR = random_rows(n_radial), Y = random_rows(n_sh), Y_grad = random_rows(3 * n_sh),
+                 r_ij = random_rows(3);
+      const double scale = 0.37;
+      double serial[3], lanes[3];
+      gaunt::atomic_basis_edge_gradient(K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(),
+                                        Y.data(), Y_grad.data(), r_ij.data(), serial);
+      Kokkos::parallel_for(Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
+                           [&](const Policy::member_type& team) {
+                             double g[3];
+                             gaunt::atomic_basis_edge_gradient_lanes(
+                                 gaunt::TeamChannels<Policy::member_type>{team, K}, lmax, scale,
+                                 A_bar.data(), h.data(), R.data(), dR.data(), Y.data(),
+                                 Y_grad.data(), r_ij.data(), g);
+                             Kokkos::single(Kokkos::PerThread(team), [&]() {
+                               for (int c = 0; c < 3; ++c) lanes[c] = g[c];
+                             });
+                           });
+      Kokkos::fence();
+      // Sums of ~4 K (L+1)² terms below 1 in size: their rounding is far below 1e-14 per term.
+      ASSERT_GT(std::hypot(serial[0], serial[1], serial[2]), 0.0);
+      for (int c = 0; c < 3; ++c)
+        EXPECT_NEAR(lanes[c], serial[c], 1e-14 * K * n_sh) << "K " << K << ", L " << lmax;
+    }
+  }
 }
 
 // Tabulated radial functions (gauntnet_radial.hpp). The bound is the cubic Hermite
