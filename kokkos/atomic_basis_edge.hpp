@@ -80,10 +80,12 @@ struct EdgeGradientSums {
 }  // namespace gaunt
 
 // The zero of a Kokkos::Sum over EdgeGradientSums (how Kokkos sums a type of one's own).
+namespace Kokkos {
 template <>
-struct Kokkos::reduction_identity<gaunt::EdgeGradientSums> {
+struct reduction_identity<gaunt::EdgeGradientSums> {
   KOKKOS_FORCEINLINE_FUNCTION static gaunt::EdgeGradientSums sum() { return {}; }
 };
+}  // namespace Kokkos
 
 namespace gaunt {
 

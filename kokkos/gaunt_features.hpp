@@ -45,15 +45,63 @@ struct ChannelBlock {
 
 // Checks extents of a feature view: items × sh_size(degree) × channels.
 template <class View>
-void check_features(const char* what, const View& v, int items, int degree, int channels) {
+void check_features(const std::string& what, const View& v, int items, int degree, int channels) {
   if (int(v.extent(0)) != items || int(v.extent(1)) != sh_size(degree) ||
       int(v.extent(2)) != channels) {
-    throw std::invalid_argument(
-        std::string(what) + ": expected extents [" + std::to_string(items) + "][" +
-        std::to_string(sh_size(degree)) + "][" + std::to_string(channels) + "] (degree " +
-        std::to_string(degree) + "), got [" + std::to_string(v.extent(0)) + "][" +
-        std::to_string(v.extent(1)) + "][" + std::to_string(v.extent(2)) + "]");
+    throw std::invalid_argument(what + ": expected extents [" + std::to_string(items) + "][" +
+                                std::to_string(sh_size(degree)) + "][" + std::to_string(channels) +
+                                "] (degree " + std::to_string(degree) + "), got [" +
+                                std::to_string(v.extent(0)) + "][" + std::to_string(v.extent(1)) +
+                                "][" + std::to_string(v.extent(2)) + "]");
   }
+}
+
+// The arguments of a product's forward, checked: one factor per degree, each
+// [items][sh_size(degree)][channels] with the items and channels of `out`, which has degree lout.
+// Returns the factors' data; `who` names the caller in the error ("GridProduct::forward").
+template <class MemorySpace>
+FactorPointers<const double> checked_factors(const std::string& who,
+                                             const std::vector<int>& degrees, int lout,
+                                             const std::vector<ConstFeatureView<MemorySpace>>& a,
+                                             const FeatureView<MemorySpace>& out) {
+  if (a.size() != degrees.size()) {
+    throw std::invalid_argument(who + ": expected " + std::to_string(degrees.size()) +
+                                " factors, got " + std::to_string(a.size()));
+  }
+  const int items = int(out.extent(0)), channels = int(out.extent(2));
+  FactorPointers<const double> data;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    check_features(who + " factor", a[k], items, degrees[k], channels);
+    data.p[k] = a[k].data();
+  }
+  check_features(who + " out", out, items, lout, channels);
+  return data;
+}
+
+// The same for a product's reverse: the factors, the output's adjoint and the factors' adjoints.
+struct ReverseFactors {
+  FactorPointers<const double> a;
+  FactorPointers<double> a_adj;
+};
+template <class MemorySpace>
+ReverseFactors checked_factors(const std::string& who, const std::vector<int>& degrees, int lout,
+                               const std::vector<ConstFeatureView<MemorySpace>>& a,
+                               const ConstFeatureView<MemorySpace>& out_adj,
+                               const std::vector<FeatureView<MemorySpace>>& a_adj) {
+  if (a.size() != degrees.size() || a_adj.size() != degrees.size()) {
+    throw std::invalid_argument(who + ": expected " + std::to_string(degrees.size()) +
+                                " factors and adjoints");
+  }
+  const int items = int(out_adj.extent(0)), channels = int(out_adj.extent(2));
+  ReverseFactors data;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    check_features(who + " factor", a[k], items, degrees[k], channels);
+    check_features(who + " factor adjoint", a_adj[k], items, degrees[k], channels);
+    data.a.p[k] = a[k].data();
+    data.a_adj.p[k] = a_adj[k].data();
+  }
+  check_features(who + " out_adj", out_adj, items, lout, channels);
+  return data;
 }
 
 // Channel block width for `channels` given a backend's widest block wmax: the largest of
@@ -85,6 +133,23 @@ Kokkos::View<T*, MemorySpace> to_view(const std::string& label, const std::vecto
   for (std::size_t i = 0; i < host.size(); ++i) mirror(i) = host[i];
   Kokkos::deep_copy(v, mirror);
   return v;
+}
+
+// Sets the arguments every channel-block product kernel (GridKernel, SparseChainKernel) takes:
+// its tables, the factors, the output (forward) or the output's and factors' adjoints (reverse),
+// and its work units, one per item and block of W channels.
+template <int W, class Kernel, class Tables>
+void set_unit_arguments(Kernel& k, const Tables& t, const FactorPointers<const double>& a,
+                        const FactorPointers<double>& a_adj, double* out, const double* out_adj,
+                        int items, int channels) {
+  k.t = t;
+  k.a = a;
+  k.a_adj = a_adj;
+  k.out = out;
+  k.out_adj = out_adj;
+  k.channels = channels;
+  k.n_blocks = channels / W;
+  k.n_units = items * k.n_blocks;
 }
 
 // Runs f over n_units work units (one unit = one item × one block of W channels, one thread

@@ -257,16 +257,8 @@ template <class ExecutionSpace>
 void FourierProduct<ExecutionSpace>::forward(const ExecutionSpace& space,
                                              const std::vector<ConstFeatures>& factors,
                                              const Features& out) const {
-  const int nf = int(degree_.size());
-  if (int(factors.size()) != nf) {
-    throw std::invalid_argument("FourierProduct::forward: expected " + std::to_string(nf) +
-                                " factors, got " + std::to_string(factors.size()));
-  }
-  const int items = int(out.extent(0)), channels = int(out.extent(2));
-  for (int k = 0; k < nf; ++k) {
-    check_features("FourierProduct::forward factor", factors[k], items, degree_[k], channels);
-  }
-  check_features("FourierProduct::forward out", out, items, lout_, channels);
+  checked_factors("FourierProduct::forward", degree_, lout_, factors, out);
+  const int nf = int(degree_.size()), items = int(out.extent(0)), channels = int(out.extent(2));
   if (items == 0 || channels == 0) return;
   prepare(items, channels, 3);
   const std::size_t total = std::size_t(n0_) * n1_ * chunk_ * channels;
@@ -321,18 +313,9 @@ void FourierProduct<ExecutionSpace>::reverse(const ExecutionSpace& space,
                                              const std::vector<ConstFeatures>& factors,
                                              const ConstFeatures& out_adj,
                                              const std::vector<Features>& factors_adj) const {
-  const int nf = int(degree_.size());
-  if (int(factors.size()) != nf || int(factors_adj.size()) != nf) {
-    throw std::invalid_argument("FourierProduct::reverse: expected " + std::to_string(nf) +
-                                " factors and adjoints");
-  }
-  const int items = int(out_adj.extent(0)), channels = int(out_adj.extent(2));
-  for (int k = 0; k < nf; ++k) {
-    check_features("FourierProduct::reverse factor", factors[k], items, degree_[k], channels);
-    check_features("FourierProduct::reverse factor adjoint", factors_adj[k], items, degree_[k],
-                   channels);
-  }
-  check_features("FourierProduct::reverse out_adj", out_adj, items, lout_, channels);
+  checked_factors("FourierProduct::reverse", degree_, lout_, factors, out_adj, factors_adj);
+  const int nf = int(degree_.size()), items = int(out_adj.extent(0));
+  const int channels = int(out_adj.extent(2));
   if (items == 0 || channels == 0) return;
   prepare(items, channels, nf + 3);
   const std::size_t total = std::size_t(n0_) * n1_ * chunk_ * channels;

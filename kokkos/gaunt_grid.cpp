@@ -419,34 +419,19 @@ struct GridKernel {
   }
 };
 
-template <class ExecutionSpace, int W, bool Reverse>
-void run_grid(const std::string& label, const ExecutionSpace& space,
-              const typename GridProduct<ExecutionSpace>::Tables& t,
-              const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
-              double* out, const double* out_adj, int items, int channels) {
-  using Kernel = GridKernel<ExecutionSpace, W, Reverse>;
-  Kernel k;
-  k.t = t;
-  k.a = a;
-  k.a_adj = a_adj;
-  k.out = out;
-  k.out_adj = out_adj;
-  k.channels = channels;
-  k.n_blocks = channels / W;
-  k.n_units = items * k.n_blocks;
-  k.lay = Kernel::layout(k);
-  k.scratch_doubles = k.lay.total;
-  launch_units(label, space, k.n_units, k.scratch_doubles, k);
-}
-
 template <class ExecutionSpace, bool Reverse>
 void dispatch_grid(const std::string& label, const ExecutionSpace& space,
                    const typename GridProduct<ExecutionSpace>::Tables& t,
                    const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
                    double* out, const double* out_adj, int items, int channels) {
   with_channel_block<GauntTuning<ExecutionSpace>::grid_channel_block>(channels, [&](auto w) {
-    run_grid<ExecutionSpace, decltype(w)::value, Reverse>(label, space, t, a, a_adj, out, out_adj,
-                                                          items, channels);
+    constexpr int W = decltype(w)::value;
+    using Kernel = GridKernel<ExecutionSpace, W, Reverse>;
+    Kernel k;
+    set_unit_arguments<W>(k, t, a, a_adj, out, out_adj, items, channels);
+    k.lay = Kernel::layout(k);
+    k.scratch_doubles = k.lay.total;
+    launch_units(label, space, k.n_units, k.scratch_doubles, k);
   });
 }
 
@@ -538,20 +523,9 @@ template <class ExecutionSpace>
 void GridProduct<ExecutionSpace>::forward(const ExecutionSpace& space,
                                           const std::vector<ConstFeatures>& factors,
                                           const Features& out) const {
-  const int nf = int(degree_.size());
-  if (int(factors.size()) != nf) {
-    throw std::invalid_argument("GridProduct::forward: expected " + std::to_string(nf) +
-                                " factors, got " + std::to_string(factors.size()));
-  }
-  const int items = int(out.extent(0)), channels = int(out.extent(2));
-  FactorPointers<const double> a;
-  for (int k = 0; k < nf; ++k) {
-    check_features("GridProduct::forward factor", factors[k], items, degree_[k], channels);
-    a.p[k] = factors[k].data();
-  }
-  check_features("GridProduct::forward out", out, items, tables_.lout, channels);
+  const auto a = checked_factors("GridProduct::forward", degree_, tables_.lout, factors, out);
   dispatch_grid<ExecutionSpace, false>("gaunt::Grid::forward", space, tables_, a, {}, out.data(),
-                                       nullptr, items, channels);
+                                       nullptr, int(out.extent(0)), int(out.extent(2)));
 }
 
 template <class ExecutionSpace>
@@ -559,24 +533,11 @@ void GridProduct<ExecutionSpace>::reverse(const ExecutionSpace& space,
                                           const std::vector<ConstFeatures>& factors,
                                           const ConstFeatures& out_adj,
                                           const std::vector<Features>& factors_adj) const {
-  const int nf = int(degree_.size());
-  if (int(factors.size()) != nf || int(factors_adj.size()) != nf) {
-    throw std::invalid_argument("GridProduct::reverse: expected " + std::to_string(nf) +
-                                " factors and adjoints");
-  }
-  const int items = int(out_adj.extent(0)), channels = int(out_adj.extent(2));
-  FactorPointers<const double> a;
-  FactorPointers<double> a_adj;
-  for (int k = 0; k < nf; ++k) {
-    check_features("GridProduct::reverse factor", factors[k], items, degree_[k], channels);
-    check_features("GridProduct::reverse factor adjoint", factors_adj[k], items, degree_[k],
-                   channels);
-    a.p[k] = factors[k].data();
-    a_adj.p[k] = factors_adj[k].data();
-  }
-  check_features("GridProduct::reverse out_adj", out_adj, items, tables_.lout, channels);
+  const auto [a, a_adj] =
+      checked_factors("GridProduct::reverse", degree_, tables_.lout, factors, out_adj, factors_adj);
   dispatch_grid<ExecutionSpace, true>("gaunt::Grid::reverse", space, tables_, a, a_adj, nullptr,
-                                      out_adj.data(), items, channels);
+                                      out_adj.data(), int(out_adj.extent(0)),
+                                      int(out_adj.extent(2)));
 }
 
 template class GridProduct<Kokkos::DefaultHostExecutionSpace>;

@@ -149,34 +149,20 @@ struct SparseChainKernel {
   }
 };
 
-template <class ExecutionSpace, int W, bool Reverse>
-void run_chain(const std::string& label, const ExecutionSpace& space,
-               const typename SparseChain<ExecutionSpace>::Tables& t,
-               const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
-               double* out, const double* out_adj, int items, int channels) {
-  SparseChainKernel<ExecutionSpace, W, Reverse> k;
-  k.t = t;
-  k.a = a;
-  k.a_adj = a_adj;
-  k.out = out;
-  k.out_adj = out_adj;
-  k.channels = channels;
-  k.n_blocks = channels / W;
-  k.n_units = items * k.n_blocks;
-  int doubles = 0;
-  for (int s = 0; s + 1 < t.n_stages; ++s) doubles += sh_size(t.degree_z[s]) * W;
-  k.scratch_doubles = Reverse ? 2 * doubles : doubles + sh_size(t.degree_z[t.n_stages - 1]) * W;
-  launch_units(label, space, k.n_units, k.scratch_doubles, k);
-}
-
 template <class ExecutionSpace, bool Reverse>
 void dispatch_chain(const std::string& label, const ExecutionSpace& space,
                     const typename SparseChain<ExecutionSpace>::Tables& t,
                     const FactorPointers<const double>& a, const FactorPointers<double>& a_adj,
                     double* out, const double* out_adj, int items, int channels) {
   with_channel_block<GauntTuning<ExecutionSpace>::channel_block>(channels, [&](auto w) {
-    run_chain<ExecutionSpace, decltype(w)::value, Reverse>(label, space, t, a, a_adj, out, out_adj,
-                                                           items, channels);
+    constexpr int W = decltype(w)::value;
+    SparseChainKernel<ExecutionSpace, W, Reverse> k;
+    set_unit_arguments<W>(k, t, a, a_adj, out, out_adj, items, channels);
+    // Scratch: the intermediates z_s, s < last, then their adjoints (reverse) or z_last (forward).
+    int doubles = 0;
+    for (int s = 0; s + 1 < t.n_stages; ++s) doubles += sh_size(t.degree_z[s]) * W;
+    k.scratch_doubles = Reverse ? 2 * doubles : doubles + sh_size(t.degree_z[t.n_stages - 1]) * W;
+    launch_units(label, space, k.n_units, k.scratch_doubles, k);
   });
 }
 
@@ -230,19 +216,10 @@ template <class ExecutionSpace>
 void SparseChain<ExecutionSpace>::forward(const ExecutionSpace& space,
                                           const std::vector<ConstFeatures>& factors,
                                           const Features& out) const {
-  if (int(factors.size()) != n_factors()) {
-    throw std::invalid_argument("SparseChain::forward: expected " + std::to_string(n_factors()) +
-                                " factors, got " + std::to_string(factors.size()));
-  }
-  const int items = int(out.extent(0)), channels = int(out.extent(2));
-  FactorPointers<const double> a;
-  for (int k = 0; k < n_factors(); ++k) {
-    check_features("SparseChain::forward factor", factors[k], items, degree_[k], channels);
-    a.p[k] = factors[k].data();
-  }
-  check_features("SparseChain::forward out", out, items, lout_, channels);
+  const auto a = checked_factors("SparseChain::forward", degree_, lout_, factors, out);
   dispatch_chain<ExecutionSpace, false>("gaunt::" + label_ + "::forward", space, tables_, a, {},
-                                        out.data(), nullptr, items, channels);
+                                        out.data(), nullptr, int(out.extent(0)),
+                                        int(out.extent(2)));
 }
 
 template <class ExecutionSpace>
@@ -250,23 +227,11 @@ void SparseChain<ExecutionSpace>::reverse(const ExecutionSpace& space,
                                           const std::vector<ConstFeatures>& factors,
                                           const ConstFeatures& out_adj,
                                           const std::vector<Features>& factors_adj) const {
-  if (int(factors.size()) != n_factors() || int(factors_adj.size()) != n_factors()) {
-    throw std::invalid_argument("SparseChain::reverse: expected " + std::to_string(n_factors()) +
-                                " factors and adjoints");
-  }
-  const int items = int(out_adj.extent(0)), channels = int(out_adj.extent(2));
-  FactorPointers<const double> a;
-  FactorPointers<double> a_adj;
-  for (int k = 0; k < n_factors(); ++k) {
-    check_features("SparseChain::reverse factor", factors[k], items, degree_[k], channels);
-    check_features("SparseChain::reverse factor adjoint", factors_adj[k], items, degree_[k],
-                   channels);
-    a.p[k] = factors[k].data();
-    a_adj.p[k] = factors_adj[k].data();
-  }
-  check_features("SparseChain::reverse out_adj", out_adj, items, lout_, channels);
+  const auto [a, a_adj] =
+      checked_factors("SparseChain::reverse", degree_, lout_, factors, out_adj, factors_adj);
   dispatch_chain<ExecutionSpace, true>("gaunt::" + label_ + "::reverse", space, tables_, a, a_adj,
-                                       nullptr, out_adj.data(), items, channels);
+                                       nullptr, out_adj.data(), int(out_adj.extent(0)),
+                                       int(out_adj.extent(2)));
 }
 
 template class SparseChain<Kokkos::DefaultHostExecutionSpace>;
