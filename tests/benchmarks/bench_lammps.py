@@ -50,9 +50,7 @@ SI_MODEL = ROOT / "examples" / "models" / "si" / "si.gaunt.pt"
 class Lattice:
     name: str  # LAMMPS lattice style
     constant: float  # Å
-    basis: Tuple[
-        Tuple[float, float, float], ...
-    ]  # fractional positions in the cubic cell
+    basis: Tuple[Tuple[float, float, float], ...]  # fractional positions in the cubic cell
     mass: float
 
 
@@ -141,9 +139,7 @@ def cells_for(lattice: Lattice, target_atoms: int) -> Tuple[int, int, int]:
 def neighbours_per_atom(lattice: Lattice, cutoff: float) -> int:
     """Neighbours within the cutoff in the perfect crystal (what each atom sees at step 0)."""
     basis = np.array(lattice.basis) * lattice.constant
-    shifts = (
-        np.array(list(itertools.product(range(-3, 4), repeat=3))) * lattice.constant
-    )
+    shifts = np.array(list(itertools.product(range(-3, 4), repeat=3))) * lattice.constant
     images = (basis[None, :, :] + shifts[:, None, :]).reshape(-1, 3)
     d = np.linalg.norm(images - basis[0], axis=1)
     return int(np.sum((d > 1e-8) & (d < cutoff)))
@@ -165,9 +161,7 @@ def model_size(path: pathlib.Path) -> Dict[str, float]:
     }
 
 
-def input_script(
-    style: Style, cells: Tuple[int, int, int], steps: int, plugin: str
-) -> str:
+def input_script(style: Style, cells: Tuple[int, int, int], steps: int, plugin: str) -> str:
     lat = style.lattice
     pair = style.pair_lines.replace("{model}", str(SI_MODEL))
     return f"""plugin load {plugin}
@@ -196,9 +190,7 @@ def run_one(
 ) -> Tuple[float, float, int]:
     """(atom-steps/s, peak resident memory in MB, atoms) of one timed run."""
     with tempfile.TemporaryDirectory() as work:
-        pathlib.Path(work, "in.bench").write_text(
-            input_script(style, cells, steps, plugin)
-        )
+        pathlib.Path(work, "in.bench").write_text(input_script(style, cells, steps, plugin))
         cmd = [lmp, "-in", "in.bench", "-log", "none", "-screen", "screen.txt"]
         threads = max(style.kokkos_threads, 1)
         if style.kokkos_threads:
@@ -222,9 +214,7 @@ def run_one(
 
 def has_style(lmp: str, plugin: str, name: str) -> bool:
     with tempfile.TemporaryDirectory() as work:
-        pathlib.Path(work, "in.info").write_text(
-            f"plugin load {plugin}\ninfo styles pair\n"
-        )
+        pathlib.Path(work, "in.info").write_text(f"plugin load {plugin}\ninfo styles pair\n")
         out = subprocess.run(
             [lmp, "-in", "in.info", "-log", "none"],
             cwd=work,
@@ -280,9 +270,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", type=pathlib.Path, default=ROOT / "build")
     parser.add_argument("--lammps-tree", type=pathlib.Path, default=None)
-    parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000]
-    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
     parser.add_argument("--max-atoms", type=int, default=100000)
     parser.add_argument(
         "--torch-max-atoms",
@@ -291,19 +279,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="largest box for gaunt/torch (the autograd baseline takes minutes per step above)",
     )
     parser.add_argument("--styles", nargs="+", default=None)
-    parser.add_argument(
-        "--seconds", type=float, default=5.0, help="target time of a timed run"
-    )
-    parser.add_argument(
-        "--out", type=pathlib.Path, default=ROOT / "tests/benchmarks/results"
-    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="target time of a timed run")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "tests/benchmarks/results")
     args = parser.parse_args(argv)
     lmp = str((args.build / "lmp").resolve())
     plugin = str((args.build / "plugins" / "gauntplugin.so").resolve())
     tree = args.lammps_tree or pathlib.Path(
-        re.search(
-            r"GAUNT_LAMMPS_TREE:\w+=(.*)", (args.build / "CMakeCache.txt").read_text()
-        )[1]
+        re.search(r"GAUNT_LAMMPS_TREE:\w+=(.*)", (args.build / "CMakeCache.txt").read_text())[1]
     )
     all_styles = styles(tree)
     chosen = args.styles or list(all_styles)

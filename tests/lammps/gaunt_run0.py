@@ -39,9 +39,7 @@ SCALE_FLOOR = 1e-6
 MASSES = {"H": 1.008, "C": 12.011, "O": 15.999}
 
 
-def load_structure(
-    reference: pathlib.Path, name: str
-) -> Tuple[Dict[str, Any], List[str]]:
+def load_structure(reference: pathlib.Path, name: str) -> Tuple[Dict[str, Any], List[str]]:
     data = json.loads(reference.read_text())
     for s in data["structures"]:
         if s["name"] == name:
@@ -65,15 +63,11 @@ def box_of(structure: Dict[str, Any]) -> Tuple[str, str, np.ndarray]:
         return lines, "p p p", pos
     # Molecule: a fixed, non-periodic box with 10 Å of vacuum around the atoms.
     lo, hi = pos.min(axis=0) - 10.0, pos.max(axis=0) + 10.0
-    lines = "".join(
-        f"{a:.17g} {b:.17g} {n}lo {n}hi\n" for a, b, n in zip(lo, hi, "xyz")
-    )
+    lines = "".join(f"{a:.17g} {b:.17g} {n}lo {n}hi\n" for a, b, n in zip(lo, hi, "xyz"))
     return lines, "f f f", pos
 
 
-def write_data(
-    path: pathlib.Path, structure: Dict[str, Any], elements: List[str]
-) -> str:
+def write_data(path: pathlib.Path, structure: Dict[str, Any], elements: List[str]) -> str:
     box, boundary, pos = box_of(structure)
     lines = [
         f"fixture {structure['name']} (tests/reference/model/tiny_reference.json)",
@@ -88,9 +82,7 @@ def write_data(
     lines += [f"{t + 1} {MASSES[e]}" for t, e in enumerate(elements)]
     lines += ["", "Atoms # atomic", ""]
     for i, (sym, p) in enumerate(zip(structure["symbols"], pos)):
-        lines.append(
-            f"{i + 1} {elements.index(sym) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}"
-        )
+        lines.append(f"{i + 1} {elements.index(sym) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}")
     path.write_text("\n".join(lines) + "\n")
     return boundary
 
@@ -160,9 +152,7 @@ def run_lmp(
     env = dict(os.environ, OMP_PROC_BIND="false", OMP_NUM_THREADS="2")
     if plugin_path:
         env["LAMMPS_PLUGIN_PATH"] = plugin_path
-    return subprocess.run(
-        cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
 
 
 def parse_result(stdout: str) -> np.ndarray:
@@ -174,12 +164,8 @@ def parse_result(stdout: str) -> np.ndarray:
 
 def parse_dump(path: pathlib.Path) -> np.ndarray:
     lines = path.read_text().splitlines()
-    start = (
-        next(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
-    )
-    return np.array(
-        [[float(v) for v in line.split()] for line in lines[start:] if line.strip()]
-    )
+    start = next(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
+    return np.array([[float(v) for v in line.split()] for line in lines[start:] if line.strip()])
 
 
 def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
@@ -196,10 +182,7 @@ def check_fixture(args: argparse.Namespace) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     structure, elements = load_structure(pathlib.Path(args.reference), args.structure)
     boundary = write_data(workdir / "structure.data", structure, elements)
-    model = str(
-        pathlib.Path(args.reference).parent
-        / structure.get("model_file", "tiny.gaunt.pt")
-    )
+    model = str(pathlib.Path(args.reference).parent / structure.get("model_file", "tiny.gaunt.pt"))
     style = args.style
     if args.radial_table:
         style += f" radial_table {args.radial_table}"
@@ -270,9 +253,7 @@ def check_fixture(args: argparse.Namespace) -> int:
     elif args.precision == "mixed":
         tolerance = MIXED_TOLERANCE
     if tolerance != TOLERANCE and checks["forces"] < 1e-12:
-        print(
-            "FAIL: forces agree to round-off: radial_table / precision mixed had no effect"
-        )
+        print("FAIL: forces agree to round-off: radial_table / precision mixed had no effect")
         failed = True
     for name, err in checks.items():
         ok = err <= (TOLERANCE if name == "sum_pe_atom" else tolerance)
@@ -406,9 +387,7 @@ def main(argv: List[str]) -> int:
         action="store_true",
         help="Kokkos on one GPU (-k on g 1) instead of 2 threads",
     )
-    sub.choices["error"].add_argument(
-        "--case", required=True, choices=sorted(ERROR_CASES)
-    )
+    sub.choices["error"].add_argument("--case", required=True, choices=sorted(ERROR_CASES))
     args = parser.parse_args(argv)
     for name in ("lmp", "plugin", "reference", "workdir"):
         setattr(args, name, str(pathlib.Path(getattr(args, name)).resolve()))
