@@ -42,8 +42,8 @@ struct GauntNetTuning {
 template <>
 struct GauntNetTuning<Kokkos::Cuda> {
   static constexpr int chunk_atoms = 32768;
-  // 4 warps per block: with one, an SM's limit of 32 resident blocks would leave half its
-  // threads idle.
+  // 4 warps per block: with one, an SM's limit of 32 resident blocks would cap it at 32 warps
+  // (1024 threads); with 4, its registers set the limit (56 per thread: 9 blocks, 1152 threads).
   static constexpr int edge_threads = 4;
 };
 #endif
