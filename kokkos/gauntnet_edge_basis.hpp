@@ -88,8 +88,12 @@ struct EdgeBasisAdj {
   std::size_t bytes() const { return vector.span() * sizeof(double); }
 };
 
-// The radial MLP's batches, float64 and float32: BLAS on host (gauntnet_radial_blas.hpp), teams
-// on GPUs (gauntnet_radial_teams.hpp), from the same input rows.
+// How the radial MLP of all rows runs without a table: as matrix products of a BLAS library
+// (gauntnet_radial_blas.hpp: OpenBLAS on host, cuBLAS on GPUs), or as the engine's own team kernel
+// (gauntnet_radial_teams.hpp).
+enum class RadialMlpRoute { kGemm, kTeams };
+
+// The radial MLP's batches, float64 and float32, for either route, from the same input rows.
 template <class ExecutionSpace, class MemorySpace>
 struct RadialBatches {
   RadialBlas<ExecutionSpace, MemorySpace, double> exact;
@@ -105,14 +109,13 @@ struct EdgeBasisStats {
 
 // Fills `basis` for the edges of `chunk`, with R and dR/dr from `table` where it covers r and
 // from the radial MLP otherwise (its layers in float32 when mixed_precision; without a table, for
-// all rows at once: through BLAS on host, gauntnet_radial_blas.hpp, by teams on GPUs,
-// gauntnet_radial_teams.hpp).
+// all rows at once by `route`).
 template <class ExecutionSpace, class MemorySpace>
 EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
                                   const GauntNetParameters<MemorySpace>& p,
                                   const RadialTable<MemorySpace>& table, bool mixed_precision,
-                                  const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
-                                  const EdgeBasis<MemorySpace>& basis,
+                                  RadialMlpRoute route, const GauntNetGraph<MemorySpace>& graph,
+                                  const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
                                   RadialBatches<ExecutionSpace, MemorySpace>& batches) {
   const auto offsets = graph.offsets;
   const auto neighbors = graph.neighbors;
@@ -192,8 +195,9 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
   const bool batched = table.n_intervals == 0;
   const bool batched_exact = batched && !mixed_precision,
              batched_mixed = batched && mixed_precision;
-  if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, n_radial);
-  if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, n_radial);
+  const bool gemm = route == RadialMlpRoute::kGemm;
+  if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, n_radial, gemm);
+  if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, n_radial, gemm);
   const auto rows = batches.exact.input;
   const auto rows_f32 = batches.mixed.input;
   Kokkos::parallel_for(
@@ -248,7 +252,7 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         });
   }
   const auto run_batch = [&](const auto& batch) {
-    if constexpr (RadialBlas<ExecutionSpace, MemorySpace>::available)
+    if (gemm)
       radial_functions_blas(space, p, batch, n_rows, b.radial, b.radial_deriv);
     else
       radial_functions_teams(space, p, batch.input, n_rows, b.radial, b.radial_deriv);

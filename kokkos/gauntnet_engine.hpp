@@ -109,6 +109,12 @@ class GauntNetEngine {
   void set_precision(Precision precision) { precision_ = precision; }
   Precision precision() const { return precision_; }
 
+  // The radial MLP's route without a table (RadialMlpRoute, gauntnet_edge_basis.hpp). Default:
+  // kGemm on host (OpenBLAS), kTeams on GPUs (the team kernel; kGemm there calls cuBLAS).
+  using RadialMlpRoute = gaunt::RadialMlpRoute;
+  void set_radial_mlp_route(RadialMlpRoute route) { radial_mlp_route_ = route; }
+  RadialMlpRoute radial_mlp_route() const { return radial_mlp_route_; }
+
   // The product basis's route (gauntnet_product_basis.hpp); the default is the cheaper one for
   // the model. kIndexTuples throws when the model has too many tuples to tabulate.
   void set_product_route(ProductRoute route);
@@ -135,6 +141,8 @@ class GauntNetEngine {
   GauntNetParameters<memory_space> params_;
   RadialTable<memory_space> radial_table_;
   Precision precision_ = Precision::kDouble;
+  RadialMlpRoute radial_mlp_route_ =
+      host_blas_reaches<memory_space> ? RadialMlpRoute::kGemm : RadialMlpRoute::kTeams;
   std::vector<std::string> elements_;
   std::vector<int> atomic_numbers_;
   int chunk_atoms_ = GauntNetTuning<ExecutionSpace>::chunk_atoms;
@@ -277,7 +285,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
     EdgeBasisStats edges;
     run([&] {
       edges = forward_edge_basis(space_, params_, radial_table_, precision_ == Precision::kMixed,
-                                 graph, chunk, edge_basis_, radial_batches_);
+                                 radial_mlp_route_, graph, chunk, edge_basis_, radial_batches_);
     });
     min_distance = std::min(min_distance, edges.min_distance);
     radial_rows += edges.radial_rows;

@@ -21,6 +21,9 @@ inline constexpr long kMaxInvariantTuples = 100000;
 // Edges per BLAS matrix product of the radial MLP (gauntnet_radial_blas.hpp): one Kokkos thread's
 // block, 512 rows of ≤ 128 doubles per layer buffer (two buffers, 1 MB per thread).
 inline constexpr int kRadialBlasBlock = 256;
+// Edges per matrix product of the radial MLP on GPUs with radial_mlp gemm (cuBLAS,
+// gauntnet_radial_blas.hpp): two layer buffers of 2 · block rows of ≤ 128 doubles, 268 MB.
+inline constexpr int kRadialGemmDeviceBlock = 65536;
 // Edges per team of the radial MLP on GPUs (gauntnet_radial_teams.hpp): each thread holds
 // 2 · kRadialTeamRows sums in registers; and the threads of such a team (over a layer's outputs).
 inline constexpr int kRadialTeamRows = 8;

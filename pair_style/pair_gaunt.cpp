@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <map>
 
 #include "atom.h"
 #include "comm.h"
@@ -69,31 +70,41 @@ void PairGaunt::settings(int narg, char** arg) {
   check_units("pair_style");
   radial_table_intervals_ = 0;
   mixed_precision_ = false;
+  radial_mlp_.clear();
+  // The keywords with words for values, and those words.
+  const std::map<std::string, std::pair<std::string, std::string>> choices = {
+      {"precision", {"double", "mixed"}}, {"radial_mlp", {"gemm", "teams"}}};
   for (int iarg = 0; iarg < narg; iarg += 2) {
     const std::string keyword = arg[iarg];
-    if (keyword != "radial_table" && keyword != "precision")
+    const auto choice = choices.find(keyword);
+    if (keyword != "radial_table" && choice == choices.end())
       error->all(FLERR,
                  "Unknown pair_style {} keyword: {} (expected: radial_table N, precision "
-                 "double|mixed)",
+                 "double|mixed, radial_mlp gemm|teams)",
                  force->pair_style, keyword);
     if (!native_engine())
       error->all(FLERR, "pair_style {} has no {}: it evaluates the TorchScript model",
                  force->pair_style, keyword);
     if (iarg + 1 >= narg)
       error->all(FLERR, "pair_style {} {} needs a value ({})", force->pair_style, keyword,
-                 keyword == "precision" ? "double or mixed" : "a number of intervals");
-    if (keyword == "radial_table") {
-      radial_table_intervals_ = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+                 choice == choices.end() ? std::string("a number of intervals")
+                                         : choice->second.first + " or " + choice->second.second);
+    const std::string value = arg[iarg + 1];
+    if (choice == choices.end()) {
+      radial_table_intervals_ = utils::inumeric(FLERR, value, false, lmp);
       if (radial_table_intervals_ < 0)
         error->all(FLERR, "pair_style {} radial_table N needs N >= 0 (0: no table), got {}",
                    force->pair_style, radial_table_intervals_);
-    } else {
-      const std::string value = arg[iarg + 1];
-      if (value != "double" && value != "mixed")
-        error->all(FLERR, "pair_style {} precision must be double or mixed, got {}",
-                   force->pair_style, value);
-      mixed_precision_ = value == "mixed";
+      continue;
     }
+    const auto& [first, second] = choice->second;
+    if (value != first && value != second)
+      error->all(FLERR, "pair_style {} {} must be {} or {}, got {}", force->pair_style, keyword,
+                 first, second, value);
+    if (keyword == "precision")
+      mixed_precision_ = value == "mixed";
+    else
+      radial_mlp_ = value;
   }
 }
 

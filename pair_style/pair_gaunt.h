@@ -2,7 +2,7 @@
 // Kokkos' host execution space. Registered by the plugin (gauntplugin.cpp), not by a style
 // header, so there is no PairStyle() line here.
 //
-//   pair_style  gaunt [radial_table N] [precision double|mixed]
+//   pair_style  gaunt [radial_table N] [precision double|mixed] [radial_mlp gemm|teams]
 //   pair_coeff  * * FILE.gaunt.pt El1 El2 ... ElN     (one element or NULL per atom type)
 //
 // radial_table N: the radial functions as cubic Hermite splines on N intervals of r instead of
@@ -10,6 +10,9 @@
 // N = 0, the default, evaluates the MLP exactly.
 // precision mixed: the radial MLP's layers in float32, the rest in float64 (faster; forces
 // within ~1e-6 relative of float64); double, the default, is float64 throughout.
+// radial_mlp: how the radial MLP runs without a table: gemm, as BLAS matrix products (OpenBLAS
+// on host, cuBLAS on GPUs), or teams, the engine's own kernel; the default is gemm on host, teams
+// on GPUs. The same numbers to rounding either way.
 //
 // Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
 // (this style reverse-communicates them itself); per-atom energy and virial.
@@ -53,6 +56,7 @@ class PairGaunt : public Pair {
   double min_safe_distance_ = 0;
   int radial_table_intervals_ = 0;  // pair_style keyword radial_table N (0: exact MLP)
   bool mixed_precision_ = false;    // pair_style keyword precision mixed
+  std::string radial_mlp_;          // pair_style keyword radial_mlp ("": the engine's default)
   // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
   std::vector<double> ghost_values_;
   int ghost_comm_size_ = 0;
@@ -60,14 +64,17 @@ class PairGaunt : public Pair {
   virtual void allocate();
   // Builds the engine for the style's execution space from a validated model file.
   virtual void create_engine(const gaunt::ModelFile& model);
-  // Whether the style runs the native engine, which takes the radial_table and precision
-  // keywords (gaunt/torch evaluates the TorchScript model instead).
+  // Whether the style runs the native engine, which takes the radial_table, precision and
+  // radial_mlp keywords (gaunt/torch evaluates the TorchScript model instead).
   virtual bool native_engine() const { return true; }
   // The pair_style keywords, applied to a native engine of any execution space.
   template <class Engine>
   void configure_engine(Engine& engine) const {
     engine.set_radial_table(radial_table_intervals_);
     engine.set_precision(mixed_precision_ ? Engine::Precision::kMixed : Engine::Precision::kDouble);
+    if (!radial_mlp_.empty())
+      engine.set_radial_mlp_route(radial_mlp_ == "teams" ? Engine::RadialMlpRoute::kTeams
+                                                         : Engine::RadialMlpRoute::kGemm);
   }
   // `timer full`: the engine times its stages during the run's steps (like LAMMPS's own Pair
   // time, not the run's set-up force computation, which starts the count afresh). Each native

@@ -12,7 +12,8 @@ with lzma.open(sys.argv[1]) as src, open(sys.argv[1][:-3], "wb") as dst:
 os.chmod(sys.argv[1][:-3], 0o755)' "$packed" && rm -f "$packed"
 done
 
-# The CUDA runtime and cuFFT of the node: its toolkit, or the nvidia-* wheels of its Python.
+# The CUDA runtime, cuFFT and cuBLAS (radial_mlp gemm) of the node: its toolkit, or the nvidia-*
+# wheels of its Python.
 cuda_libs=""
 for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib; do
   if [[ -e "$dir/libcudart.so.13" ]]; then cuda_libs="$cuda_libs:$dir"; fi

@@ -5,7 +5,8 @@
 #      routes and adjoints), each binary's output in OUT;
 #   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
-#   3. the engine's stage times at 125k atoms (LAMMPS `timer full`);
+#   3. the engine's stage times at 125k atoms (LAMMPS `timer full`), with the radial MLP by the
+#      team kernel (the default on GPUs) and by cuBLAS (`radial_mlp gemm`);
 #   4. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
 #      the shipped Si model, float64 and `precision mixed`, and the peak GPU memory of each run
 #      (nvidia-smi).
@@ -55,7 +56,8 @@ for example in aspirin_md si_crystal; do
   cp "$work/log.lammps" "$out/log.$example.lammps"
 done
 
-echo "== 3. where the time goes: stage times (timer full) at 125k Si atoms, float64, 20 steps"
+echo "== 3. where the time goes: stage times (timer full) at 125k Si atoms, float64, 20 steps,"
+echo "   radial_mlp teams (the default) and gemm (cuBLAS)"
 # run_si INPUT WORKDIR CELLS STEPS SECONDS: an input derived from examples/si_crystal/in.nve on
 # the GPU with the shipped Si model, at most SECONDS; log.lammps and stdout.txt in WORKDIR.
 run_si() {
@@ -65,11 +67,16 @@ run_si() {
      -log log.lammps > stdout.txt 2>&1)
 }
 mkdir -p /tmp/gaunt_gpu
-sed 's/^run /timer full\nrun /' "$root/examples/si_crystal/in.nve" > /tmp/gaunt_gpu/in.si.profile
-run_si /tmp/gaunt_gpu/in.si.profile /tmp/gaunt_gpu/profile 25 20 120 ||
-  { status=1; tail -5 /tmp/gaunt_gpu/profile/stdout.txt; }
-sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' /tmp/gaunt_gpu/profile/log.lammps
-cp /tmp/gaunt_gpu/profile/log.lammps "$out/log.profile.lammps" 2>/dev/null
+for mlp in teams gemm; do
+  sed "s/^run /timer full\nrun /;s/^pair_style\( *\)gaunt$/pair_style\1gaunt radial_mlp $mlp/" \
+    "$root/examples/si_crystal/in.nve" > "/tmp/gaunt_gpu/in.si.profile.$mlp"
+  echo "-- radial_mlp $mlp"
+  run_si "/tmp/gaunt_gpu/in.si.profile.$mlp" "/tmp/gaunt_gpu/profile_$mlp" 25 20 120 ||
+    { status=1; tail -5 "/tmp/gaunt_gpu/profile_$mlp/stdout.txt"; }
+  sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' \
+    "/tmp/gaunt_gpu/profile_$mlp/log.lammps"
+  cp "/tmp/gaunt_gpu/profile_$mlp/log.lammps" "$out/log.profile.$mlp.lammps" 2>/dev/null
+done
 
 echo "== 4. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
 # Sizes grow until the script's budget is spent: a run is skipped when the rate measured at the

@@ -244,6 +244,9 @@ constexpr int kVoigt[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
 // Both product-basis routes (gaunt::ProductRoute), named for messages.
 const std::vector<std::pair<gaunt::ProductRoute, std::string>> kProductRoutes = {
     {gaunt::ProductRoute::kIndexTuples, "tuples"}, {gaunt::ProductRoute::kSphereGrid, "grid"}};
+// The radial MLP's routes: BLAS products (OpenBLAS on host, cuBLAS on GPUs) and the team kernel.
+const std::vector<std::pair<gaunt::RadialMlpRoute, std::string>> kRadialMlpRoutes = {
+    {gaunt::RadialMlpRoute::kGemm, "gemm"}, {gaunt::RadialMlpRoute::kTeams, "teams"}};
 
 TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   typename TestFixture::Engine engine(tiny_model());
@@ -252,41 +255,44 @@ TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   // L = 3, ν_max = 4: 1 952 multiplies per channel over 422 + 77 + 16 + 1 tuple entries against
   // 91 grid points × (16 + 10 · 4): the tuples are the default.
   EXPECT_EQ(engine.product_route(), gaunt::ProductRoute::kIndexTuples);
-  for (const auto& [route, route_name] : kProductRoutes) {
-    engine.set_product_route(route);
-    for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
-      engine.set_chunk_atoms(chunk > 0 ? chunk : gaunt::GauntNetTuning<TypeParam>::chunk_atoms);
-      for (const auto& s : reference().at("structures")) {
-        const std::string name = s.at("name").get<std::string>() + " (" + route_name + ", chunk " +
-                                 std::to_string(chunk) + ")";
-        const HostGraph g = fixture_graph(s);
-        const Outputs out = TestFixture::run(engine, g);
-        const double e_ref = s.at("energy").get<double>();
-        EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
-        expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(), 1e-10,
-                     name + " per-atom energy");
-        expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
-                     name + " forces", kForceFloor);
-        const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
-        expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
-                     name + " virial", kForceFloor);
-        const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
-        std::vector<double> wa, wa_want;
-        for (std::size_t i = 0; i < wa_ref.size(); ++i) {
-          for (int c = 0; c < 6; ++c) {
-            wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
-            wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+  for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
+    engine.set_radial_mlp_route(radial_route);
+    for (const auto& [route, route_name] : kProductRoutes) {
+      engine.set_product_route(route);
+      for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
+        engine.set_chunk_atoms(chunk > 0 ? chunk : gaunt::GauntNetTuning<TypeParam>::chunk_atoms);
+        for (const auto& s : reference().at("structures")) {
+          const std::string name = s.at("name").get<std::string>() + " (" + radial_name + ", " +
+                                   route_name + ", chunk " + std::to_string(chunk) + ")";
+          const HostGraph g = fixture_graph(s);
+          const Outputs out = TestFixture::run(engine, g);
+          const double e_ref = s.at("energy").get<double>();
+          EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
+          expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(),
+                       1e-10, name + " per-atom energy");
+          expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
+                       name + " forces", kForceFloor);
+          const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
+          expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
+                       name + " virial", kForceFloor);
+          const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
+          std::vector<double> wa, wa_want;
+          for (std::size_t i = 0; i < wa_ref.size(); ++i) {
+            for (int c = 0; c < 6; ++c) {
+              wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
+              wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+            }
           }
-        }
-        expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
-        // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
-        double e_sum = 0;
-        for (double e : out.per_atom_energy) e_sum += e;
-        EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
-        for (int c = 0; c < 6; ++c) {
-          double w_sum = 0;
-          for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
-          EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+          expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
+          // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
+          double e_sum = 0;
+          for (double e : out.per_atom_energy) e_sum += e;
+          EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
+          for (int c = 0; c < 6; ++c) {
+            double w_sum = 0;
+            for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
+            EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+          }
         }
       }
     }
@@ -563,7 +569,7 @@ TEST(RadialFunctions, BatchesEqualPerEdge) {
   const auto check = [&](auto real, double tolerance) {
     using Real = decltype(real);
     gaunt::RadialBlas<Host, Kokkos::HostSpace, Real> blas;
-    blas.reserve(n_edges, N_b, Q);
+    blas.reserve(n_edges, N_b, Q, true);
     using Rows = Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>;
     const Rows R("R", n_edges, Q), dR("dR", n_edges, Q);
     for (int e = 0; e < n_edges; ++e) {
@@ -769,17 +775,20 @@ TYPED_TEST(GauntNetEngineTest, MixedPrecisionCloseToDouble) {
   mixed.set_precision(Engine::Precision::kMixed);
   EXPECT_EQ(mixed.precision(), Engine::Precision::kMixed);
   EXPECT_EQ(exact.precision(), Engine::Precision::kDouble);
-  double max_rel = 0;
-  for (const auto& s : reference().at("structures")) {
-    const std::string name = s.at("name").get<std::string>();
-    const HostGraph g = fixture_graph(s);
-    const Outputs a = TestFixture::run(exact, g), b = TestFixture::run(mixed, g);
-    EXPECT_NEAR(b.energy, a.energy, 1e-6 * std::abs(a.energy)) << name;
-    max_rel = std::max(max_rel, std::abs(b.energy - a.energy) / std::abs(a.energy));
-    expect_close(flatten(b.forces), flatten(a.forces), 1e-5, name + " forces, mixed vs double",
-                 1e-2);
+  for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
+    mixed.set_radial_mlp_route(radial_route);
+    double max_rel = 0;
+    for (const auto& s : reference().at("structures")) {
+      const std::string name = s.at("name").get<std::string>() + " (" + radial_name + ")";
+      const HostGraph g = fixture_graph(s);
+      const Outputs a = TestFixture::run(exact, g), b = TestFixture::run(mixed, g);
+      EXPECT_NEAR(b.energy, a.energy, 1e-6 * std::abs(a.energy)) << name;
+      max_rel = std::max(max_rel, std::abs(b.energy - a.energy) / std::abs(a.energy));
+      expect_close(flatten(b.forces), flatten(a.forces), 1e-5, name + " forces, mixed vs double",
+                   1e-2);
+    }
+    EXPECT_GT(max_rel, 1e-12) << radial_name << ": mixed precision gave the float64 energies";
   }
-  EXPECT_GT(max_rel, 1e-12) << "mixed precision gave the float64 energies: float32 path not taken";
 }
 
 // No allocation once the buffers have grown to the largest system (DESIGN.md §8): a second pass

@@ -188,6 +188,8 @@ def check_fixture(args: argparse.Namespace) -> int:
         style += f" radial_table {args.radial_table}"
     if args.precision != "double":
         style += f" precision {args.precision}"
+    if args.radial_mlp:
+        style += f" radial_mlp {args.radial_mlp}"
     script = input_script(
         args.plugin,
         "structure.data",
@@ -277,8 +279,10 @@ ERROR_CASES = {
     "overlapping_atoms": "closer than the minimum safe distance",
     "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
     "unknown_keyword": "Unknown pair_style gaunt keyword: smooth (expected: radial_table N, "
-    "precision double|mixed)",
+    "precision double|mixed, radial_mlp gemm|teams)",
     "bad_precision": "pair_style gaunt precision must be double or mixed, got single",
+    "bad_radial_mlp": "pair_style gaunt radial_mlp must be gemm or teams, got cublas",
+    "missing_radial_mlp": "pair_style gaunt radial_mlp needs a value (gemm or teams)",
     "torch_precision": "has no precision: it evaluates the TorchScript model",
     "negative_radial_table": "radial_table N needs N >= 0 (0: no table), got -5",
     "torch_radial_table": "has no radial_table: it evaluates the TorchScript model",
@@ -328,6 +332,8 @@ def check_error(args: argparse.Namespace) -> int:
         "negative_radial_table": " radial_table -5",
         "torch_radial_table": " radial_table 1000",
         "bad_precision": " precision single",
+        "bad_radial_mlp": " radial_mlp cublas",
+        "missing_radial_mlp": " radial_mlp",
         "torch_precision": " precision mixed",
     }.get(args.case, "")
     script = input_script(
@@ -381,6 +387,11 @@ def main(argv: List[str]) -> int:
         default="double",
         choices=["double", "mixed"],
         help="pair_style keyword precision",
+    )
+    fixture.add_argument(
+        "--radial-mlp",
+        choices=["gemm", "teams"],
+        help="pair_style keyword radial_mlp (default: the engine's own choice)",
     )
     fixture.add_argument(
         "--gpu",
