@@ -112,7 +112,15 @@ class GauntNetEngine {
   // The radial MLP's route without a table (RadialMlpRoute, gauntnet_edge_basis.hpp). Default:
   // kGemm on host (OpenBLAS), kTeams on GPUs (the team kernel; kGemm there calls cuBLAS).
   using RadialMlpRoute = gaunt::RadialMlpRoute;
-  void set_radial_mlp_route(RadialMlpRoute route) { radial_mlp_route_ = route; }
+  void set_radial_mlp_route(RadialMlpRoute route) {
+#ifdef KOKKOS_ENABLE_CUDA
+    // cuBLAS is opened now: where it is missing, the error comes here, not inside a step.
+    if constexpr (!host_blas_reaches<memory_space>) {
+      if (route == RadialMlpRoute::kGemm) Cublas::instance();
+    }
+#endif
+    radial_mlp_route_ = route;
+  }
   RadialMlpRoute radial_mlp_route() const { return radial_mlp_route_; }
 
   // The product basis's route (gauntnet_product_basis.hpp); the default is the cheaper one for
