@@ -69,32 +69,39 @@ void PairGaunt::allocate() {
 void PairGaunt::settings(int narg, char** arg) {
   check_units("pair_style");
   radial_table_intervals_ = 0;
+  chunk_atoms_ = 0;
   mixed_precision_ = false;
   radial_mlp_.clear();
-  // The keywords with words for values, and those words.
+  // The keywords with words for values (the two words) and with numbers (the least one, what the
+  // number counts).
   const std::map<std::string, std::pair<std::string, std::string>> choices = {
       {"precision", {"double", "mixed"}}, {"radial_mlp", {"gemm", "teams"}}};
+  const std::map<std::string, std::pair<int, std::string>> counts = {
+      {"radial_table", {0, "0: no table"}}, {"chunk_atoms", {1, "atoms per chunk"}}};
   for (int iarg = 0; iarg < narg; iarg += 2) {
     const std::string keyword = arg[iarg];
     const auto choice = choices.find(keyword);
-    if (keyword != "radial_table" && choice == choices.end())
+    const auto count = counts.find(keyword);
+    if (choice == choices.end() && count == counts.end())
       error->all(FLERR,
                  "Unknown pair_style {} keyword: {} (expected: radial_table N, precision "
-                 "double|mixed, radial_mlp gemm|teams)",
+                 "double|mixed, radial_mlp gemm|teams, chunk_atoms N)",
                  force->pair_style, keyword);
     if (!native_engine())
       error->all(FLERR, "pair_style {} has no {}: it evaluates the TorchScript model",
                  force->pair_style, keyword);
     if (iarg + 1 >= narg)
       error->all(FLERR, "pair_style {} {} needs a value ({})", force->pair_style, keyword,
-                 choice == choices.end() ? std::string("a number of intervals")
-                                         : choice->second.first + " or " + choice->second.second);
+                 count != counts.end() ? "a number, " + count->second.second
+                                       : choice->second.first + " or " + choice->second.second);
     const std::string value = arg[iarg + 1];
-    if (choice == choices.end()) {
-      radial_table_intervals_ = utils::inumeric(FLERR, value, false, lmp);
-      if (radial_table_intervals_ < 0)
-        error->all(FLERR, "pair_style {} radial_table N needs N >= 0 (0: no table), got {}",
-                   force->pair_style, radial_table_intervals_);
+    if (count != counts.end()) {
+      const int n = utils::inumeric(FLERR, value, false, lmp);
+      const auto& [least, what] = count->second;
+      if (n < least)
+        error->all(FLERR, "pair_style {} {} N needs N >= {} ({}), got {}", force->pair_style,
+                   keyword, least, what, n);
+      (keyword == "radial_table" ? radial_table_intervals_ : chunk_atoms_) = n;
       continue;
     }
     const auto& [first, second] = choice->second;
@@ -106,6 +113,19 @@ void PairGaunt::settings(int narg, char** arg) {
     else
       radial_mlp_ = value;
   }
+}
+
+void PairGaunt::report_engine(const std::string& execution_space, bool radial_mlp_teams,
+                              int radial_table_intervals, bool mixed_precision,
+                              int chunk_atoms) const {
+  utils::logmesg(lmp,
+                 "pair_style {}: GauntNet engine on {}: radial MLP {}, precision {}, chunks of "
+                 "{} atoms\n",
+                 force->pair_style, execution_space,
+                 radial_table_intervals > 0
+                     ? fmt::format("tabulated on {} intervals", radial_table_intervals)
+                     : std::string("by ") + (radial_mlp_teams ? "teams" : "gemm"),
+                 mixed_precision ? "mixed" : "double", chunk_atoms);
 }
 
 void PairGaunt::check_units(const char* where) {

@@ -3,6 +3,7 @@
 // header, so there is no PairStyle() line here.
 //
 //   pair_style  gaunt [radial_table N] [precision double|mixed] [radial_mlp gemm|teams]
+//                     [chunk_atoms N]
 //   pair_coeff  * * FILE.gaunt.pt El1 El2 ... ElN     (one element or NULL per atom type)
 //
 // radial_table N: the radial functions as cubic Hermite splines on N intervals of r instead of
@@ -13,6 +14,8 @@
 // radial_mlp: how the radial MLP runs without a table: gemm, as BLAS matrix products (OpenBLAS
 // on host, cuBLAS on GPUs), or teams, the engine's own kernel; the default is gemm on host, teams
 // on GPUs. The same numbers to rounding either way.
+// chunk_atoms N: local atoms the engine takes at once (default 2048 on host, 32768 on GPUs); its
+// per-atom and per-edge buffers are sized to one chunk, so N bounds the memory. Same numbers.
 //
 // Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
 // (this style reverse-communicates them itself); per-atom energy and virial.
@@ -57,6 +60,7 @@ class PairGaunt : public Pair {
   int radial_table_intervals_ = 0;  // pair_style keyword radial_table N (0: exact MLP)
   bool mixed_precision_ = false;    // pair_style keyword precision mixed
   std::string radial_mlp_;          // pair_style keyword radial_mlp ("": the engine's default)
+  int chunk_atoms_ = 0;             // pair_style keyword chunk_atoms N (0: the engine's default)
   // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
   std::vector<double> ghost_values_;
   int ghost_comm_size_ = 0;
@@ -64,8 +68,8 @@ class PairGaunt : public Pair {
   virtual void allocate();
   // Builds the engine for the style's execution space from a validated model file.
   virtual void create_engine(const gaunt::ModelFile& model);
-  // Whether the style runs the native engine, which takes the radial_table, precision and
-  // radial_mlp keywords (gaunt/torch evaluates the TorchScript model instead).
+  // Whether the style runs the native engine, which takes the radial_table, precision,
+  // radial_mlp and chunk_atoms keywords (gaunt/torch evaluates the TorchScript model instead).
   virtual bool native_engine() const { return true; }
   // The pair_style keywords, applied to a native engine of any execution space.
   template <class Engine>
@@ -75,7 +79,15 @@ class PairGaunt : public Pair {
     if (!radial_mlp_.empty())
       engine.set_radial_mlp_route(radial_mlp_ == "teams" ? Engine::RadialMlpRoute::kTeams
                                                          : Engine::RadialMlpRoute::kGemm);
+    if (chunk_atoms_ > 0) engine.set_chunk_atoms(chunk_atoms_);
+    // What the engine now holds, in the log.
+    report_engine(Engine::execution_space::name(),
+                  engine.radial_mlp_route() == Engine::RadialMlpRoute::kTeams,
+                  engine.radial_table_intervals(), engine.precision() == Engine::Precision::kMixed,
+                  engine.chunk_atoms());
   }
+  void report_engine(const std::string& execution_space, bool radial_mlp_teams,
+                     int radial_table_intervals, bool mixed_precision, int chunk_atoms) const;
   // `timer full`: the engine times its stages during the run's steps (like LAMMPS's own Pair
   // time, not the run's set-up force computation, which starts the count afresh). Each native
   // style calls this before its engine computes.

@@ -177,6 +177,23 @@ def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(got - ref)) / scale)
 
 
+def engine_reported(args: argparse.Namespace, stdout: str) -> bool:
+    """The native styles' log line says what the engine holds: the keywords reached it."""
+    radial = (
+        f"tabulated on {args.radial_table} intervals"
+        if args.radial_table
+        else f"by {args.radial_mlp or ('teams' if args.gpu else 'gemm')}"
+    )
+    line = next((x for x in stdout.splitlines() if ": GauntNet engine on " in x), "")
+    want = [f"radial MLP {radial},", f"precision {args.precision},"]
+    if args.chunk_atoms:
+        want.append(f"chunks of {args.chunk_atoms} atoms")
+    missing = [w for w in want if w not in line]
+    if missing:
+        print(f"FAIL: the engine line {line!r} lacks {missing}")
+    return not missing
+
+
 def check_fixture(args: argparse.Namespace) -> int:
     workdir = pathlib.Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -190,6 +207,8 @@ def check_fixture(args: argparse.Namespace) -> int:
         style += f" precision {args.precision}"
     if args.radial_mlp:
         style += f" radial_mlp {args.radial_mlp}"
+    if args.chunk_atoms:
+        style += f" chunk_atoms {args.chunk_atoms}"
     script = input_script(
         args.plugin,
         "structure.data",
@@ -218,6 +237,9 @@ def check_fixture(args: argparse.Namespace) -> int:
     if args.plugin_path and f"plugins from {plugin_dir}" not in proc.stdout:
         print(proc.stdout[-2000:])
         print("FAIL: LAMMPS_PLUGIN_PATH did not load the plugin")
+        return 1
+
+    if args.style != "gaunt/torch" and not engine_reported(args, proc.stdout):
         return 1
 
     res = parse_result(proc.stdout)
@@ -279,7 +301,8 @@ ERROR_CASES = {
     "overlapping_atoms": "closer than the minimum safe distance",
     "null_without_hybrid": "NULL in pair_coeff is only for types handled by another style",
     "unknown_keyword": "Unknown pair_style gaunt keyword: smooth (expected: radial_table N, "
-    "precision double|mixed, radial_mlp gemm|teams)",
+    "precision double|mixed, radial_mlp gemm|teams, chunk_atoms N)",
+    "bad_chunk_atoms": "pair_style gaunt chunk_atoms N needs N >= 1 (atoms per chunk), got 0",
     "bad_precision": "pair_style gaunt precision must be double or mixed, got single",
     "bad_radial_mlp": "pair_style gaunt radial_mlp must be gemm or teams, got cublas",
     "missing_radial_mlp": "pair_style gaunt radial_mlp needs a value (gemm or teams)",
@@ -333,6 +356,7 @@ def check_error(args: argparse.Namespace) -> int:
         "torch_radial_table": " radial_table 1000",
         "bad_precision": " precision single",
         "bad_radial_mlp": " radial_mlp cublas",
+        "bad_chunk_atoms": " chunk_atoms 0",
         "missing_radial_mlp": " radial_mlp",
         "torch_precision": " precision mixed",
     }.get(args.case, "")
@@ -393,6 +417,7 @@ def main(argv: List[str]) -> int:
         choices=["gemm", "teams"],
         help="pair_style keyword radial_mlp (default: the engine's own choice)",
     )
+    fixture.add_argument("--chunk-atoms", type=int, help="pair_style keyword chunk_atoms N")
     fixture.add_argument(
         "--gpu",
         action="store_true",
