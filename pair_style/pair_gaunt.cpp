@@ -70,14 +70,25 @@ void PairGaunt::settings(int narg, char** arg) {
   check_units("pair_style");
   radial_table_intervals_ = 0;
   chunk_atoms_ = 0;
-  mixed_precision_ = false;
+  precision_.clear();
   radial_mlp_.clear();
-  // The keywords with words for values (the two words) and with numbers (the least one, what the
-  // number counts).
-  const std::map<std::string, std::pair<std::string, std::string>> choices = {
-      {"precision", {"double", "mixed"}}, {"radial_mlp", {"gemm", "teams"}}};
-  const std::map<std::string, std::pair<int, std::string>> counts = {
-      {"radial_table", {0, "0: no table"}}, {"chunk_atoms", {1, "atoms per chunk"}}};
+  // The keywords with words for values (the two words, the member set) and with numbers (the
+  // least one, what the number counts, the member set).
+  struct Choice {
+    std::string first, second;
+    std::string PairGaunt::*member;
+  };
+  struct Count {
+    int least;
+    std::string what;
+    int PairGaunt::*member;
+  };
+  const std::map<std::string, Choice> choices = {
+      {"precision", {"double", "mixed", &PairGaunt::precision_}},
+      {"radial_mlp", {"gemm", "teams", &PairGaunt::radial_mlp_}}};
+  const std::map<std::string, Count> counts = {
+      {"radial_table", {0, "0: no table", &PairGaunt::radial_table_intervals_}},
+      {"chunk_atoms", {1, "atoms per chunk", &PairGaunt::chunk_atoms_}}};
   for (int iarg = 0; iarg < narg; iarg += 2) {
     const std::string keyword = arg[iarg];
     const auto choice = choices.find(keyword);
@@ -92,26 +103,23 @@ void PairGaunt::settings(int narg, char** arg) {
                  force->pair_style, keyword);
     if (iarg + 1 >= narg)
       error->all(FLERR, "pair_style {} {} needs a value ({})", force->pair_style, keyword,
-                 count != counts.end() ? "a number, " + count->second.second
+                 count != counts.end() ? "a number, " + count->second.what
                                        : choice->second.first + " or " + choice->second.second);
     const std::string value = arg[iarg + 1];
     if (count != counts.end()) {
+      const Count& c = count->second;
       const int n = utils::inumeric(FLERR, value, false, lmp);
-      const auto& [least, what] = count->second;
-      if (n < least)
+      if (n < c.least)
         error->all(FLERR, "pair_style {} {} N needs N >= {} ({}), got {}", force->pair_style,
-                   keyword, least, what, n);
-      (keyword == "radial_table" ? radial_table_intervals_ : chunk_atoms_) = n;
-      continue;
+                   keyword, c.least, c.what, n);
+      this->*c.member = n;
+    } else {
+      const Choice& c = choice->second;
+      if (value != c.first && value != c.second)
+        error->all(FLERR, "pair_style {} {} must be {} or {}, got {}", force->pair_style, keyword,
+                   c.first, c.second, value);
+      this->*c.member = value;
     }
-    const auto& [first, second] = choice->second;
-    if (value != first && value != second)
-      error->all(FLERR, "pair_style {} {} must be {} or {}, got {}", force->pair_style, keyword,
-                 first, second, value);
-    if (keyword == "precision")
-      mixed_precision_ = value == "mixed";
-    else
-      radial_mlp_ = value;
   }
 }
 

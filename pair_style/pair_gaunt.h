@@ -58,7 +58,7 @@ class PairGaunt : public Pair {
   double cutoff_ = 0;
   double min_safe_distance_ = 0;
   int radial_table_intervals_ = 0;  // pair_style keyword radial_table N (0: exact MLP)
-  bool mixed_precision_ = false;    // pair_style keyword precision mixed
+  std::string precision_;           // pair_style keyword precision ("": double)
   std::string radial_mlp_;          // pair_style keyword radial_mlp ("": the engine's default)
   int chunk_atoms_ = 0;             // pair_style keyword chunk_atoms N (0: the engine's default)
   // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
@@ -75,7 +75,8 @@ class PairGaunt : public Pair {
   template <class Engine>
   void configure_engine(Engine& engine) const {
     engine.set_radial_table(radial_table_intervals_);
-    engine.set_precision(mixed_precision_ ? Engine::Precision::kMixed : Engine::Precision::kDouble);
+    engine.set_precision(precision_ == "mixed" ? Engine::Precision::kMixed
+                                               : Engine::Precision::kDouble);
     if (!radial_mlp_.empty())
       engine.set_radial_mlp_route(radial_mlp_ == "teams" ? Engine::RadialMlpRoute::kTeams
                                                          : Engine::RadialMlpRoute::kGemm);
