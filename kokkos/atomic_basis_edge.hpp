@@ -30,6 +30,64 @@ KOKKOS_FORCEINLINE_FUNCTION void add_edge_to_atomic_basis(const Channels& channe
   }
 }
 
+// The host copies of add_edge_to_atomic_basis (above) and atomic_basis_edge_gradient (below), in
+// atomic_basis_edge.cpp.
+void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const double* R,
+                                   const double* Y, double* t, double* A);
+void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
+                                     const double* h, const double* R, const double* dR,
+                                     const double* Y, const double* Y_grad, const double* r_ij,
+                                     double* g);
+
+// The rows of one edge that the forward pass reads (h = nullptr: the edge does not contribute).
+struct EdgeRows {
+  const double *h = nullptr, *R = nullptr, *Y = nullptr;
+};
+
+// One atom's A on host: its edges' shares added in turn straight into A (in cache on a CPU),
+// with add_edge_to_atomic_basis_host (t: K doubles of scratch).
+template <class Edges>
+void atomic_basis_of_atom_host(int K, int lmax, double scale, int e_begin, int e_end,
+                               const Edges& edge, double* t, double* A) {
+  const int n = (lmax + 1) * (lmax + 1) * K;
+  for (int x = 0; x < n; ++x) A[x] = 0.0;
+  for (int e = e_begin; e < e_end; ++e) {
+    const EdgeRows rows = edge(e);
+    if (rows.h != nullptr)
+      add_edge_to_atomic_basis_host(K, lmax, scale, rows.h, rows.R, rows.Y, t, A);
+  }
+}
+
+// One atom's A on GPUs, with the channels on the team's vector lanes, degree by degree: the 2l+1
+// rows A_{lm,·} of degree l are summed over the atom's edges e_begin..e_end-1 (edge(e) gives their
+// EdgeRows) in `tile` (scratch, 2 L + 1 rows [m][k]) and written once, so that the edge loop adds
+// to scratch and not to A (a GPU's global stores go through to L2). Lane k touches column k only.
+template <class Member, class Edges>
+KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_of_atom_lanes(const TeamChannels<Member>& channels,
+                                                            int lmax, double scale, int e_begin,
+                                                            int e_end, const Edges& edge,
+                                                            double* tile, double* A) {
+  const int K = channels.K;
+  for (int l = 0; l <= lmax; ++l) {
+    const int n_m = 2 * l + 1;
+    channels([&](const int k) {
+      for (int m = 0; m < n_m; ++m) tile[m * K + k] = 0.0;
+    });
+    for (int e = e_begin; e < e_end; ++e) {
+      const EdgeRows rows = edge(e);
+      if (rows.h == nullptr) continue;
+      const double *R_l = rows.R + l * K, *Y_l = rows.Y + l * l;
+      channels([&](const int k) {
+        const double t = scale * rows.h[k] * R_l[k];
+        for (int m = 0; m < n_m; ++m) tile[m * K + k] += t * Y_l[m];
+      });
+    }
+    channels([&](const int k) {
+      for (int m = 0; m < n_m; ++m) A[(l * l + m) * K + k] = tile[m * K + k];
+    });
+  }
+}
+
 // g = ∂E/∂r_ij of one edge from Ā (see reverse_atomic_basis): with w_k = scale Ā_{lm,k} h_k,
 //   Ȳ_lm = Σ_k w_k R_{k,l},   g = r̂ Σ_lm Y_lm Σ_k w_k dR_{k,l}/dr + Σ_lm Ȳ_lm ∂Y_lm/∂r_ij.
 // Serial in k (host: the two sums over k per lm are SIMD partial sums).
@@ -124,13 +182,5 @@ KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient_lanes(
   g[1] = sums.y + sums.dE_dr * r_ij[1] * inv_r;
   g[2] = sums.z + sums.dE_dr * r_ij[2] * inv_r;
 }
-
-// The host copies of the two (atomic_basis_edge.cpp).
-void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const double* R,
-                                   const double* Y, double* t, double* A);
-void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
-                                     const double* h, const double* R, const double* dR,
-                                     const double* Y, const double* Y_grad, const double* r_ij,
-                                     double* g);
 
 }  // namespace gaunt

@@ -53,10 +53,36 @@ struct AtomTeams {
     if (rows == 0) return policy;
     return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
   }
+
+  // Several chunk atoms per team instead, one per thread: thread r of team t takes atom t T + r,
+  // with `rows` × K doubles of scratch of its own (for_thread_atom). T is
+  // GauntNetTuning::atom_threads, or fewer where the backend's teams for `kernel` are smaller.
+  template <class Kernel>
+  static Policy thread_atoms_policy(const ExecutionSpace& space, int n_atoms, int channels,
+                                    int rows, const Kernel& kernel) {
+    const int vector = std::min(channels, Policy::vector_length_max());
+    const auto scratch = Kokkos::PerThread(Scratch::shmem_size(rows, channels));
+    const int team_max = Policy(space, 1, 1, vector)
+                             .set_scratch_size(0, scratch)
+                             .team_size_max(kernel, Kokkos::ParallelForTag());
+    const int threads =
+        std::max(1, std::min(GauntNetTuning<ExecutionSpace>::atom_threads, team_max));
+    return Policy(space, (n_atoms + threads - 1) / threads, threads, vector)
+        .set_scratch_size(0, scratch);
+  }
+
+  // f(a, scratch) for this thread's atom a of a thread_atoms_policy, if a < n_atoms.
+  template <class F>
+  KOKKOS_INLINE_FUNCTION static void for_thread_atom(const Member& team, int n_atoms, int channels,
+                                                     int rows, const F& f) {
+    const int a = team.league_rank() * team.team_size() + team.team_rank();
+    if (a < n_atoms) f(a, Scratch(team.thread_scratch(0), rows, channels).data());
+  }
 };
 
-// The forward: one team per chunk atom adds its edges' shares in turn (add_edge_to_atomic_basis,
-// its t_k in team scratch).
+// The forward, one thread per chunk atom (AtomTeams::thread_atoms_policy), each adding its edges'
+// shares in turn: on host straight into A (add_edge_to_atomic_basis_host, its t_k in the thread's
+// scratch), on GPUs degree by degree in the thread's scratch (atomic_basis_of_atom_lanes).
 template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -65,32 +91,28 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const auto offsets = graph.offsets;
   const auto b = basis;
   const auto embedding = p.embedding;
-  const int K = p.channels, lmax = p.lmax, first = chunk.first, edge_begin = chunk.edge_begin;
+  const int K = p.channels, lmax = p.lmax, n_atoms = chunk.n_atoms, rows = 2 * lmax + 1;
+  const int first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
-  Kokkos::parallel_for(
-      "gaunt::AtomicBasis::forward", Teams::policy(space, chunk.n_atoms, K, 1),
-      KOKKOS_LAMBDA(const typename Teams::Member& team) {
-        const int a = team.league_rank();
-        const auto t =
-            Kokkos::subview(typename Teams::Scratch(team.team_scratch(0), 1, K), 0, Kokkos::ALL);
-        for (int lm = 0; lm < p.n_sh; ++lm) {
-          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                               [&](const int k) { A(a, lm, k) = 0.0; });
-        }
-        const int e_end = offsets(first + a + 1) - edge_begin;
-        for (int e = offsets(first + a) - edge_begin; e < e_end; ++e) {
-          const int sj = b.species_j(e);
-          if (sj < 0) continue;
-          const double* h = &embedding(sj, 0);
-          const double* R = &b.radial(b.radial_row(e), 0);
-          const double* Y = &b.sh(e, 0);
-          KOKKOS_IF_ON_HOST(
-              (add_edge_to_atomic_basis_host(K, lmax, inv_avg, h, R, Y, t.data(), &A(a, 0, 0));))
-          KOKKOS_IF_ON_DEVICE(
-              (add_edge_to_atomic_basis(TeamChannels<typename Teams::Member>{team, K}, lmax,
-                                        inv_avg, h, R, Y, t.data(), &A(a, 0, 0));))
-        }
-      });
+  const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
+    Teams::for_thread_atom(team, n_atoms, K, rows, [&](const int a, double* const scratch) {
+      const int e_begin = offsets(first + a) - edge_begin;
+      const int e_end = offsets(first + a + 1) - edge_begin;
+      const auto edge = [&](const int e) {
+        EdgeRows rows_e;
+        const int sj = b.species_j(e);
+        if (sj >= 0) rows_e = {&embedding(sj, 0), &b.radial(b.radial_row(e), 0), &b.sh(e, 0)};
+        return rows_e;
+      };
+      KOKKOS_IF_ON_HOST((
+          atomic_basis_of_atom_host(K, lmax, inv_avg, e_begin, e_end, edge, scratch, &A(a, 0, 0));))
+      KOKKOS_IF_ON_DEVICE(
+          (atomic_basis_of_atom_lanes(TeamChannels<typename Teams::Member>{team, K}, lmax, inv_avg,
+                                      e_begin, e_end, edge, scratch, &A(a, 0, 0));))
+    });
+  };
+  Kokkos::parallel_for("gaunt::AtomicBasis::forward",
+                       Teams::thread_atoms_policy(space, n_atoms, K, rows, kernel), kernel);
 }
 
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers

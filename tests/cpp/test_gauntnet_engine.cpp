@@ -660,6 +660,59 @@ TEST(AtomicBasisEdge, LanesEqualSerial) {
   }
 }
 
+// One atom's forward atomic basis in its GPU form (atomic_basis_of_atom_lanes: degree by degree in
+// scratch, channels on the vector lanes) equals the host form (every edge straight into A), here in
+// a host team, for several K and L and with edges that do not contribute (h = nullptr) in between.
+TEST(AtomicBasisAtom, LanesEqualHost) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  using Policy = Kokkos::TeamPolicy<Host>;
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  const auto random_rows = [&](int n) {
+    std::vector<double> v(n);
+    for (double& x : v) x = uniform(rng);
+    return v;
+  };
+  const int n_edges = 7;
+  for (const int K : {5, 32, 48}) {
+    for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
+      const int n_sh = (lmax + 1) * (lmax + 1);
+      const auto h = random_rows(K), R = random_rows(n_edges * (lmax + 1) * K),
+                 Y = random_rows(n_edges * n_sh);
+      const auto edge = [&](const int e) {
+        gaunt::EdgeRows rows;
+        if (e % 3 != 1) rows = {h.data(), &R[e * (lmax + 1) * K], &Y[e * n_sh]};
+        return rows;
+      };
+      const double scale = 0.37;
+      // A rows start as garbage: both forms must overwrite every value.
+      std::vector<double> host(n_sh * K, 9.0), lanes(n_sh * K, 9.0), t(K),
+          tile((2 * lmax + 1) * K, 5.0);
+      gaunt::atomic_basis_of_atom_host(K, lmax, scale, 0, n_edges, edge, t.data(), host.data());
+      Kokkos::parallel_for(Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
+                           [&](const Policy::member_type& team) {
+                             gaunt::atomic_basis_of_atom_lanes(
+                                 gaunt::TeamChannels<Policy::member_type>{team, K}, lmax, scale, 0,
+                                 n_edges, edge, tile.data(), lanes.data());
+                           });
+      Kokkos::fence();
+      // Independent of both: the sum written out, A_{lm,k} = scale Σ_e h_k R_{e,k,l} Y_{e,lm}.
+      for (int l = 0; l <= lmax; ++l) {
+        for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+          for (int k = 0; k < K; ++k) {
+            double expected = 0.0;
+            for (int e = 0; e < n_edges; ++e)
+              if (e % 3 != 1)
+                expected += scale * h[k] * R[(e * (lmax + 1) + l) * K + k] * Y[e * n_sh + lm];
+            ASSERT_NEAR(host[lm * K + k], expected, 1e-14) << "K " << K << ", L " << lmax;
+            ASSERT_NEAR(lanes[lm * K + k], expected, 1e-14) << "K " << K << ", L " << lmax;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Tabulated radial functions (gauntnet_radial.hpp). The bound is the cubic Hermite
 // interpolation error, |R - R_h| ≤ h⁴/384 M4 and |R' - R'_h| ≤ √3 h³/216 M4 with M4 = max|R⁗|,
 // where M4 comes from finite differences of the exact radial MLP (not from the table).
