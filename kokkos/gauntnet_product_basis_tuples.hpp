@@ -5,8 +5,10 @@
 //   Ã̄_{a,i_ξ,k} += B̄^ν_{a,k} c_t P_{s,λ(t),k} Π_{ξ'≠ξ} Ã_{a,i_ξ',k}
 // (prefix and suffix products; a repeated index receives one term per position, as the
 // derivative of a power does). AtomTeams (gauntnet_atomic_basis.hpp); the forward's sums
-// B^ν_{a,k} live in team scratch [ν][k]. One atom's sums are written once for every backend on
-// raw rows (channel_loops.hpp); their host copies are out of line
+// B^ν_{a,k} live in team scratch [ν][k], and so do the reverse's Ã̄_{a,lm,k} [lm][k] (each tuple
+// entry adds to ν of its rows; in global memory each add would be a GPU store through to L2), both
+// copied out at the end. One atom's sums are coded once for every backend on raw rows
+// (channel_loops.hpp); their host copies are out of line
 // (gauntnet_product_basis_tuples.cpp) so that they are also compiled for AVX2 + FMA CPUs
 // (host_clones.hpp).
 #pragma once
@@ -163,21 +165,27 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, n_sh = p.n_sh, first = chunk.first;
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, 0),
+      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, n_sh),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
+        const typename Teams::Scratch sum_adj(team.team_scratch(0), n_sh, K);
         for (int lm = 0; lm < n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                               [&](const int k) { A_mixed_adj(a, lm, k) = 0.0; });
+                               [&](const int k) { sum_adj(lm, k) = 0.0; });
         }
-        if (s < 0) return;
-        const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
-        double* A_adj = &A_mixed_adj(a, 0, 0);
-        KOKKOS_IF_ON_HOST((add_atom_invariants_adjoint_host(tuples, A, s, B_bar, A_adj);))
-        KOKKOS_IF_ON_DEVICE(
-            (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
-                                         s, B_bar, A_adj);))
+        if (s >= 0) {
+          const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
+          KOKKOS_IF_ON_HOST(
+              (add_atom_invariants_adjoint_host(tuples, A, s, B_bar, sum_adj.data());))
+          KOKKOS_IF_ON_DEVICE(
+              (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
+                                           s, B_bar, sum_adj.data());))
+        }
+        for (int lm = 0; lm < n_sh; ++lm) {
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                               [&](const int k) { A_mixed_adj(a, lm, k) = sum_adj(lm, k); });
+        }
       });
 }
 
