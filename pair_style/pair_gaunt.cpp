@@ -136,6 +136,29 @@ void PairGaunt::report_engine(const std::string& execution_space, bool radial_ml
                  mixed_precision ? "mixed" : "double", chunk_atoms);
 }
 
+void PairGaunt::report_model(const gaunt::ModelFile& model) const {
+  const auto& h = model.hyperparameters;
+  std::size_t parameters = 0;
+  for (const auto& entry : model.weights) parameters += entry.second.values.size();
+  std::vector<std::string> widths{std::to_string(h.num_bessel)};
+  for (const int width : h.radial_hidden) widths.push_back(std::to_string(width));
+  widths.push_back(std::to_string((h.lmax + 1) * h.channels));
+  std::vector<std::string> types;
+  for (int t = 1; t <= atom->ntypes; ++t) {
+    const int s = type_to_species_[t];
+    types.push_back(fmt::format("{} {}", t, s >= 0 ? model.elements[s] : "NULL"));
+  }
+  utils::logmesg(lmp,
+                 "pair_style {0}: model {1} ({2}, weights sha256 {3:.12}...)\n"
+                 "pair_style {0}: elements {4}, cutoff {5:g} Angstrom, {6} channels, L {7}, nu_max "
+                 "{8}, radial MLP {9}, readout hidden {10}, {11} parameters\n"
+                 "pair_style {0}: atom types {12}\n",
+                 force->pair_style, model.path, model.model_version, model.weights_sha256,
+                 utils::join_words(model.elements, " "), model.cutoff, h.channels, h.lmax, h.nu_max,
+                 utils::join_words(widths, "-"), h.readout_hidden, parameters,
+                 utils::join_words(types, ", "));
+}
+
 void PairGaunt::check_units(const char* where) {
   if (std::strcmp(update->unit_style, "metal") != 0)
     error->all(FLERR,
@@ -199,6 +222,7 @@ void PairGaunt::coeff(int narg, char** arg) {
   }
 
   type_to_species_ = type_to_species;
+  report_model(model);
   try {
     create_engine(model);
   } catch (const std::exception& e) {

@@ -101,6 +101,9 @@ class PairGaunt : public Pair {
   bool stage_timing_wanted() const;
   // The engine's stage times (gaunt::kStageNames order) of a native style, else nullptr.
   virtual const double* stage_seconds() const;
+  // The model of pair_coeff in the log: file, version, weights' checksum, elements, cutoff, sizes,
+  // and the atom types' elements.
+  void report_model(const gaunt::ModelFile& model) const;
   // Stops with a clear error when units are not metal.
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.

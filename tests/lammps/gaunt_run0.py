@@ -177,6 +177,33 @@ def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(got - ref)) / scale)
 
 
+def model_reported(style: str, model: str, elements: List[str], stdout: str) -> bool:
+    """Every style logs the model of pair_coeff: the lines expected from the file's own header."""
+    with zipfile.ZipFile(model) as z:
+        name = next(n for n in z.namelist() if n.endswith("/extra/gaunt/header.json"))
+        header = json.loads(z.read(name))
+    h = header["hyperparameters"]
+    widths = [h["num_bessel"], *h["radial_hidden"], (h["lmax"] + 1) * h["channels"]]
+    parameters = sum(int(np.prod(shape)) for shape in header["weights"]["tensors"].values())
+    name = style.split()[0]
+    want = [
+        f"pair_style {name}: model {model} ({header['model_version']}, weights sha256 "
+        f"{header['weights']['sha256'][:12]}...)",
+        f"pair_style {name}: elements {' '.join(header['elements'])}, cutoff "
+        f"{header['cutoff']:g} Angstrom, {h['channels']} channels, L {h['lmax']}, nu_max "
+        f"{h['nu_max']}, radial MLP {'-'.join(map(str, widths))}, readout hidden "
+        f"{h['readout_hidden']}, {parameters} parameters",
+        f"pair_style {name}: atom types "
+        + ", ".join(f"{t} {e}" for t, e in enumerate(elements, start=1)),
+    ]
+    lines = stdout.splitlines()
+    missing = [w for w in want if w not in lines]
+    if missing:
+        print("\n".join(x for x in lines if x.startswith(f"pair_style {name}:")))
+        print(f"FAIL: the log does not describe the model: {missing}")
+    return not missing
+
+
 def engine_reported(args: argparse.Namespace, stdout: str) -> bool:
     """The native styles' log line says what the engine holds: the keywords reached it."""
     radial = (
@@ -240,6 +267,8 @@ def check_fixture(args: argparse.Namespace) -> int:
         return 1
 
     if args.style != "gaunt/torch" and not engine_reported(args, proc.stdout):
+        return 1
+    if not model_reported(args.style, model, elements, proc.stdout):
         return 1
 
     res = parse_result(proc.stdout)
