@@ -617,19 +617,28 @@ TEST(RadialFunctions, BatchesEqualPerEdge) {
   check(float(), 2e-6);
 }
 
+// Rows of values drawn uniformly from [-1, 1), from a seeded generator.
+class RandomRows {
+ public:
+  explicit RandomRows(unsigned seed) : rng_(seed) {}
+  std::vector<double> operator()(int n) {
+    std::vector<double> v(n);
+    for (double& x : v) x = uniform_(rng_);
+    return v;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uniform_{-1.0, 1.0};
+};
+
 // One edge's gradient with the channels on a team's vector lanes (GPUs; run here in a host team)
 // equals the serial form that the engine tests above check against PyTorch, on random rows, for
 // channel counts below, at and above a warp and every L up to the engine's limit.
 TEST(AtomicBasisEdge, LanesEqualSerial) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   using Policy = Kokkos::TeamPolicy<Host>;
-  std::mt19937_64 rng(11);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  const auto random_rows = [&](int n) {
-    std::vector<double> v(n);
-    for (double& x : v) x = uniform(rng);
-    return v;
-  };
+  RandomRows random_rows(11);
   for (const int K : {5, 32, 48}) {
     for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
       const int n_sh = (lmax + 1) * (lmax + 1), n_radial = (lmax + 1) * K;
@@ -666,13 +675,7 @@ TEST(AtomicBasisEdge, LanesEqualSerial) {
 TEST(AtomicBasisAtom, LanesEqualHost) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   using Policy = Kokkos::TeamPolicy<Host>;
-  std::mt19937_64 rng(12);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  const auto random_rows = [&](int n) {
-    std::vector<double> v(n);
-    for (double& x : v) x = uniform(rng);
-    return v;
-  };
+  RandomRows random_rows(12);
   const int n_edges = 7;
   for (const int K : {5, 32, 48}) {
     for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
