@@ -7,6 +7,9 @@
 #   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models.
 # Then, on the GPU node, from the repository root:  bash examples/gpu/run_on_gpu.sh gpu_bundle OUT
 # usage: bash examples/gpu/make_bundle.sh [BUILD_DIR]      (default: build-cuda)
+# With GAUNT_BASELINE_PLUGIN=FILE (a gauntplugin.so built in BUILD_DIR from an earlier commit, e.g.
+# after `git checkout REV -- kokkos pair_style`) and GAUNT_BASELINE_LABEL=TEXT, that plugin is
+# packed too (baseline/), and run_on_gpu.sh times it next to the current one (step 3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -20,6 +23,11 @@ rm -rf "$bundle" && mkdir -p "$bundle/lib"
 cp -L "$build/lmp" "$bundle/"
 cp -L "$build/liblammps.so.0" "$bundle/lib/"
 cp -L "$build/plugins/gauntplugin.so" "$bundle/"
+if [[ -n "${GAUNT_BASELINE_PLUGIN:-}" ]]; then
+  mkdir -p "$bundle/baseline"
+  cp -L "$GAUNT_BASELINE_PLUGIN" "$bundle/baseline/gauntplugin.so"
+  echo "${GAUNT_BASELINE_LABEL:-$GAUNT_BASELINE_PLUGIN}" > "$bundle/baseline/LABEL"
+fi
 # The engine's GoogleTests, whose typed tests run on Kokkos::Cuda as well as on the host spaces.
 mkdir -p "$bundle/tests"
 cp -L "$build"/tests/cpp/test_* "$bundle/tests/"
@@ -43,8 +51,8 @@ for so in "$bundle"/openmpi3/*.so "$bundle"/pmix/*.so; do
 done
 cp /usr/share/openmpi/openmpi-mca-params.conf "$bundle/" 2>/dev/null || true
 # Symbols are not needed to run; the device tool carries at most 64 MiB.
-strip --strip-unneeded "$bundle/lmp" "$bundle/gauntplugin.so" "$bundle"/lib/*.so* "$bundle"/tests/* \
-  2>/dev/null || true
+strip --strip-unneeded "$bundle/lmp" "$bundle"/gauntplugin.so "$bundle"/baseline/gauntplugin.so \
+  "$bundle"/lib/*.so* "$bundle"/tests/* 2>/dev/null || true
 # Large libraries are compressed: liblammps.so with the KOKKOS package's device code (~100 MB ->
 # ~12 MB), OpenBLAS behind libblas.so.3 (~37 MB -> ~4 MB) and the test binaries. run_on_gpu.sh
 # unpacks them (python3's lzma) before anything runs.
@@ -58,8 +66,8 @@ carry_mib=$(( $(du -sb "$bundle" | cut -f1) / 1048576 ))
 
 # Check here what can be checked without a GPU, on a copy of the bundle unpacked and set up as
 # run_on_gpu.sh does (bundle_env.sh): every library resolves within it, lmp starts (a singleton
-# MPI run with the bundled OpenMPI components) and loads the plugin, and its four pair styles are
-# registered.
+# MPI run with the bundled OpenMPI components) and loads the plugin (and the baseline plugin), and
+# their four pair styles are registered.
 # Nothing can compute here: in a CUDA build, Kokkos (which every gaunt style initialises) needs a
 # GPU. Without a driver here, the loader is given the CUDA toolkit's stub libcuda (never called).
 check="$(mktemp -d)"
@@ -82,10 +90,14 @@ fi
       [[ "$path" == "$bundle"/* || "$name" =~ $system ]] || echo "  $name -> $path"
     done)
   [[ -z "$outside" ]] || { printf 'gpu_bundle: libraries from outside the bundle:\n%s\n' "$outside"; exit 1; }
-  printf 'plugin load %s\nplugin list\n' "$plugin" > "$check/in.styles"
-  "$lmp" -in "$check/in.styles" -log none > "$check/styles.txt" 2>&1 || { cat "$check/styles.txt"; exit 1; }
-  for style in gaunt gaunt/kk gaunt/kk/device gaunt/kk/host; do
-    grep -qx " *[0-9]*: pair style plugin $style" "$check/styles.txt" || { echo "gpu_bundle: no pair style $style"; exit 1; }
+  for so in "$plugin" "$bundle"/baseline/gauntplugin.so; do
+    [[ -f "$so" ]] || continue
+    printf 'plugin load %s\nplugin list\n' "$so" > "$check/in.styles"
+    "$lmp" -in "$check/in.styles" -log none > "$check/styles.txt" 2>&1 || { cat "$check/styles.txt"; exit 1; }
+    for style in gaunt gaunt/kk gaunt/kk/device gaunt/kk/host; do
+      grep -qx " *[0-9]*: pair style plugin $style" "$check/styles.txt" ||
+        { echo "gpu_bundle: no pair style $style in $so"; exit 1; }
+    done
   done
 )
 echo "gpu_bundle: lmp starts and registers the gaunt styles here; on the GPU node: bash examples/gpu/run_on_gpu.sh gpu_bundle OUT"

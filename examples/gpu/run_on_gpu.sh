@@ -6,7 +6,8 @@
 #   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
 #   3. the engine's stage times at 125k atoms (LAMMPS `timer full`), with the radial MLP by the
-#      team kernel (the default on GPUs) and by cuBLAS (`radial_mlp gemm`);
+#      team kernel (the default on GPUs) and by cuBLAS (`radial_mlp gemm`), and those of the
+#      baseline plugin when the bundle holds one (make_bundle.sh, GAUNT_BASELINE_PLUGIN);
 #   4. throughput (atom-steps/s) of gaunt/kk on the GPU for 1k..1M atoms of crystalline Si with
 #      the shipped Si model, float64 and `precision mixed`, and the peak GPU memory of each run
 #      (nvidia-smi).
@@ -67,16 +68,26 @@ run_si() {
      -log log.lammps > stdout.txt 2>&1)
 }
 mkdir -p /tmp/gaunt_gpu
+# profile NAME INPUT: the run's stage times (log.profile.NAME.lammps in OUT).
+profile() {
+  run_si "$2" "/tmp/gaunt_gpu/profile_$1" 25 20 120 ||
+    { status=1; tail -5 "/tmp/gaunt_gpu/profile_$1/stdout.txt"; }
+  sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' \
+    "/tmp/gaunt_gpu/profile_$1/log.lammps"
+  cp "/tmp/gaunt_gpu/profile_$1/log.lammps" "$out/log.profile.$1.lammps" 2>/dev/null
+}
 for mlp in teams gemm; do
   sed "s/^run /timer full\nrun /;s/^pair_style\( *\)gaunt$/pair_style\1gaunt radial_mlp $mlp/" \
     "$root/examples/si_crystal/in.nve" > "/tmp/gaunt_gpu/in.si.profile.$mlp"
   echo "-- radial_mlp $mlp"
-  run_si "/tmp/gaunt_gpu/in.si.profile.$mlp" "/tmp/gaunt_gpu/profile_$mlp" 25 20 120 ||
-    { status=1; tail -5 "/tmp/gaunt_gpu/profile_$mlp/stdout.txt"; }
-  sed -n '/stage times of the run/,/total/p;/^Loop time/p;/^Pair  /p' \
-    "/tmp/gaunt_gpu/profile_$mlp/log.lammps"
-  cp "/tmp/gaunt_gpu/profile_$mlp/log.lammps" "$out/log.profile.$mlp.lammps" 2>/dev/null
+  profile "$mlp" "/tmp/gaunt_gpu/in.si.profile.$mlp"
 done
+# The plugin of an earlier commit, when make_bundle.sh packed one (GAUNT_BASELINE_PLUGIN): the same
+# run with its kernels, so that one GPU run compares the two.
+if [[ -f "$bundle/baseline/gauntplugin.so" ]]; then
+  echo "-- radial_mlp teams, the baseline plugin: $(cat "$bundle/baseline/LABEL")"
+  LAMMPS_PLUGIN_PATH="$bundle/baseline" profile baseline "/tmp/gaunt_gpu/in.si.profile.teams"
+fi
 
 echo "== 4. throughput, Si crystal, gaunt/kk on the GPU, float64 and precision mixed"
 # Sizes grow until the script's budget is spent: a run is skipped when the rate measured at the
