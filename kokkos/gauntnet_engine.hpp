@@ -62,6 +62,7 @@ class GauntNetEngine {
   struct Request {
     bool per_atom_energy = false;
     bool per_atom_virial = false;
+    bool per_atom_centroid_virial = false;
   };
 
   // Results of the last compute(). The views are owned by the engine and only grow: entries
@@ -77,6 +78,8 @@ class GauntNetEngine {
     Kokkos::View<double*, memory_space> per_atom_energy;                  // [n_local] eV
     Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> forces;  // [n_total] eV/Å
     Kokkos::View<double* [6], Kokkos::LayoutRight, memory_space> per_atom_virial;  // [n_total]
+    // [n_total] LAMMPS order xx yy zz xy xz yz yx zx zy (gauntnet_forces.hpp)
+    Kokkos::View<double* [9], Kokkos::LayoutRight, memory_space> per_atom_centroid_virial;
   };
 
   // No header field bounds the trusted distance range of a GauntNet v1 model; the energy is
@@ -143,7 +146,7 @@ class GauntNetEngine {
 
  private:
   void reserve_chunk(int n_atoms, int n_edges);
-  void reserve_result(int n_local, int n_total, bool per_atom_virial);
+  void reserve_result(int n_local, int n_total, const Request& request);
 
   ExecutionSpace space_;
   GauntNetParameters<memory_space> params_;
@@ -224,7 +227,7 @@ void GauntNetEngine<ExecutionSpace>::reserve_chunk(int n_atoms, int n_edges) {
 
 template <class ExecutionSpace>
 void GauntNetEngine<ExecutionSpace>::reserve_result(int n_local, int n_total,
-                                                    bool per_atom_virial) {
+                                                    const Request& request) {
   const auto alloc = [](const char* label) {
     return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
   };
@@ -236,9 +239,13 @@ void GauntNetEngine<ExecutionSpace>::reserve_result(int n_local, int n_total,
   if (int(r.forces.extent(0)) < n_total) {
     r.forces = decltype(r.forces)(alloc("gaunt::GauntNet::forces"), n_total + n_total / 8);
   }
-  if (per_atom_virial && int(r.per_atom_virial.extent(0)) < n_total) {
+  if (request.per_atom_virial && int(r.per_atom_virial.extent(0)) < n_total) {
     r.per_atom_virial = decltype(r.per_atom_virial)(alloc("gaunt::GauntNet::per_atom_virial"),
                                                     n_total + n_total / 8);
+  }
+  if (request.per_atom_centroid_virial && int(r.per_atom_centroid_virial.extent(0)) < n_total) {
+    r.per_atom_centroid_virial = decltype(r.per_atom_centroid_virial)(
+        alloc("gaunt::GauntNet::per_atom_centroid_virial"), n_total + n_total / 8);
   }
   if (int(offsets_host_.extent(0)) < n_local + 1) {
     offsets_host_ = Kokkos::View<int*, Kokkos::HostSpace>(alloc("gaunt::GauntNet::offsets_host"),
@@ -255,12 +262,16 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
         "GauntNetEngine::compute: need 0 ≤ n_local ≤ n_total, got n_local " +
         std::to_string(n_local) + ", n_total " + std::to_string(n_total));
   }
-  reserve_result(n_local, n_total, request.per_atom_virial);
+  reserve_result(n_local, n_total, request);
   auto& r = result_;
   const std::pair<int, int> all_atoms(0, n_total);
   Kokkos::deep_copy(space_, Kokkos::subview(r.forces, all_atoms, Kokkos::ALL), 0.0);
   if (request.per_atom_virial) {
     Kokkos::deep_copy(space_, Kokkos::subview(r.per_atom_virial, all_atoms, Kokkos::ALL), 0.0);
+  }
+  if (request.per_atom_centroid_virial) {
+    Kokkos::deep_copy(space_, Kokkos::subview(r.per_atom_centroid_virial, all_atoms, Kokkos::ALL),
+                      0.0);
   }
   const auto offsets_host = Kokkos::subview(offsets_host_, std::pair<int, int>(0, n_local + 1));
   if (n_local > 0) {
@@ -311,8 +322,7 @@ const typename GauntNetEngine<ExecutionSpace>::Result& GauntNetEngine<ExecutionS
       reverse_atomic_basis(space_, params_, graph, chunk, edge_basis_, A_adj_, edge_basis_adj_);
     });
     run([&] {
-      virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r.forces,
-                                  r.per_atom_virial, request.per_atom_virial);
+      virial += accumulate_forces(space_, chunk, edge_basis_, edge_basis_adj_, r, request);
     });
   }
 
@@ -344,9 +354,9 @@ std::size_t GauntNetEngine<ExecutionSpace>::memory_usage() const {
   bytes += (A_.span() + A_adj_.span() + A_mixed_.span() + A_mixed_adj_.span() + B_.span() +
             B_adj_.span()) *
            sizeof(double);
-  bytes +=
-      (result_.per_atom_energy.span() + result_.forces.span() + result_.per_atom_virial.span()) *
-      sizeof(double);
+  bytes += (result_.per_atom_energy.span() + result_.forces.span() +
+            result_.per_atom_virial.span() + result_.per_atom_centroid_virial.span()) *
+           sizeof(double);
   return bytes;
 }
 

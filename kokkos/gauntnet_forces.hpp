@@ -2,7 +2,13 @@
 // MODEL_FILE.md §5). For edge e = (i -> j), r_e = x_j − x_i:
 //   F_i += g_e,   F_j −= g_e                                  (atomic scatter, ghosts included)
 //   W_ab = −Σ_e r_{e,a} g_{e,b}     (LAMMPS sign; Voigt order xx yy zz xy xz yz)
-//   per-atom virial: W_e = −r_e ⊗ g_e, half to i and half to j.
+//   per-atom virial: W_e = −r_e ⊗ g_e, half to i and half to j;
+//   per-atom centroid virial (LAMMPS compute centroid/stress/atom, 9 components xx yy zz xy xz
+//   yz yx zx zy, ab = −r_{e,a} g_{e,b}): W_e all to j. E_i, all of it atom i's energy in
+//   LAMMPS, depends on x_j only through r_e (edge i -> j), so its force on j is F_j = −g_e, and
+//   the heat flux of a potential of site energies, J = Σ_i E_i v_i + Σ_j W_j · v_j with
+//   W_j = Σ_i (x_j − x_i) ⊗ F_j^{(i)} (Fan et al., Phys. Rev. B 92, 094301 (2015)), takes
+//   edge e's term at j.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -34,17 +40,21 @@ struct reduction_identity<gaunt::Virial6> {
 
 namespace gaunt {
 
-// Adds the chunk's edge forces to `forces` [n_total][3] and, if per_atom_virial has a nonzero
-// extent, the per-atom virial [n_total][6]; returns the chunk's virial.
-template <class ExecutionSpace, class MemorySpace>
-Virial6 accumulate_forces(
-    const ExecutionSpace& space, const AtomChunk& chunk, const EdgeBasis<MemorySpace>& basis,
-    const EdgeBasisAdj<MemorySpace>& basis_adj,
-    const Kokkos::View<double* [3], Kokkos::LayoutRight, MemorySpace>& forces,
-    const Kokkos::View<double* [6], Kokkos::LayoutRight, MemorySpace>& per_atom_virial,
-    bool with_per_atom_virial) {
+// Adds the chunk's edge forces to result.forces [n_total][3] and, as `request` asks, its
+// per-atom virials to result.per_atom_virial [n_total][6] and result.per_atom_centroid_virial
+// [n_total][9]; returns the chunk's virial.
+template <class ExecutionSpace, class MemorySpace, class Result, class Request>
+Virial6 accumulate_forces(const ExecutionSpace& space, const AtomChunk& chunk,
+                          const EdgeBasis<MemorySpace>& basis,
+                          const EdgeBasisAdj<MemorySpace>& basis_adj, const Result& result,
+                          const Request& request) {
   const auto b = basis;
   const auto g = basis_adj.vector;
+  const auto forces = result.forces;
+  const auto per_atom_virial = result.per_atom_virial;
+  const auto centroid_virial = result.per_atom_centroid_virial;
+  const bool with_per_atom_virial = request.per_atom_virial;
+  const bool with_centroid_virial = request.per_atom_centroid_virial;
   const int first = chunk.first;
   Virial6 virial;
   Kokkos::parallel_reduce(
@@ -66,6 +76,11 @@ Virial6 accumulate_forces(
             Kokkos::atomic_add(&per_atom_virial(i, c), 0.5 * we[c]);
             Kokkos::atomic_add(&per_atom_virial(j, c), 0.5 * we[c]);
           }
+        }
+        if (with_centroid_virial) {
+          const double lower[3] = {-r[1] * ge[0], -r[2] * ge[0], -r[2] * ge[1]};  // yx zx zy
+          for (int c = 0; c < 6; ++c) Kokkos::atomic_add(&centroid_virial(j, c), we[c]);
+          for (int c = 0; c < 3; ++c) Kokkos::atomic_add(&centroid_virial(j, 6 + c), lower[c]);
         }
       },
       Kokkos::Sum<Virial6>(virial));

@@ -9,8 +9,8 @@
 //                or, for gaunt/torch, GauntTorchEngine (TorchScript + LibTorch autograd), which
 //                has the same Graph / Request / Result interface;
 //   tally        engine results -> LAMMPS arrays: f (locals, plus ghosts with newton on),
-//                eatom (locals), vatom (locals, plus ghosts with newton on);
-//   newton off   ghost forces / ghost per-atom virials are gathered into a host buffer of 9
+//                eatom (locals), vatom and cvatom (locals, plus ghosts with newton on);
+//   newton off   ghost forces / ghost per-atom virials are gathered into a host buffer of 18
 //                values per atom that the pair style reverse-communicates itself
 //                (Pair::pack/unpack_reverse_comm), then added to the owners by tally_owned.
 //
@@ -46,8 +46,27 @@ struct KokkosNeighbors {
   KOKKOS_INLINE_FUNCTION int neighbor(const int i, const int jj) const { return neighbors(i, jj); }
 };
 
-// Values per atom in the newton-off reverse communication: 3 forces + 6 virial components.
-inline constexpr int kGhostValues = 9;
+// Values per atom in the newton-off reverse communication: 3 forces, then the 6 components of the
+// per-atom virial, then the 9 of the per-atom centroid virial.
+inline constexpr int kGhostValues = 18;
+inline constexpr int kVirialColumn = 3, kCentroidVirialColumn = 9;  // where each block starts
+
+// LAMMPS's per-atom outputs of one compute: whether each is wanted, and its view (eatom [n],
+// vatom [n][6], cvatom [n][9]).
+template <class EView, class VView, class CVView>
+struct PerAtomOutputs {
+  bool energy = false;
+  EView eatom;
+  bool virial = false;
+  VView vatom;
+  bool centroid_virial = false;
+  CVView cvatom;
+  // Values per atom that newton off reverse-communicates: the columns before the first block
+  // not wanted.
+  int ghost_values() const {
+    return centroid_virial ? kGhostValues : virial ? kCentroidVirialColumn : kVirialColumn;
+  }
+};
 
 template <class ExecutionSpace, class EngineType = gaunt::GauntNetEngine<ExecutionSpace>>
 class GauntPairCore {
@@ -138,53 +157,50 @@ class GauntPairCore {
   // Adds the engine's results into LAMMPS arrays. Forces and per-atom virials go to atoms
   // [0, n_owned) (nall with newton on: LAMMPS reverse-communicates ghosts; nlocal with newton
   // off: ghosts come through ghost_values_to_host + tally_owned), energies to [0, nlocal).
-  template <class FView, class EView, class VView>
+  template <class FView, class Outputs>
   void tally(const Result& r, const FView& f, const int n_owned, const int nlocal,
-             const bool eatom_flag, const EView& eatom, const bool vatom_flag,
-             const VView& vatom) const {
+             const Outputs& out) const {
     const auto forces = r.forces;
     Kokkos::parallel_for(
         "gaunt::Pair::tally_forces", Policy(0, n_owned), KOKKOS_LAMBDA(const int i) {
           for (int c = 0; c < 3; ++c) f(i, c) += forces(i, c);
         });
-    if (eatom_flag) {
+    if (out.energy) {
       const auto energies = r.per_atom_energy;
+      const auto eatom = out.eatom;
       Kokkos::parallel_for(
           "gaunt::Pair::tally_eatom", Policy(0, nlocal),
           KOKKOS_LAMBDA(const int i) { eatom(i) += energies(i); });
     }
-    if (vatom_flag) {
-      const auto w = r.per_atom_virial;
-      Kokkos::parallel_for(
-          "gaunt::Pair::tally_vatom", Policy(0, n_owned), KOKKOS_LAMBDA(const int i) {
-            for (int c = 0; c < 6; ++c) vatom(i, c) += w(i, c);
-          });
+    if (out.virial) add_rows("gaunt::Pair::tally_vatom", r.per_atom_virial, out.vatom, n_owned);
+    if (out.centroid_virial) {
+      add_rows("gaunt::Pair::tally_cvatom", r.per_atom_centroid_virial, out.cvatom, n_owned);
     }
   }
 
   // Newton off: copies ghost forces (and per-atom virials) of the last compute() into `host`
   // ([nall][kGhostValues], locals zero), ready for the pair style's reverse communication.
-  void ghost_values_to_host(const Result& r, const int nlocal, const int nall,
-                            const bool vatom_flag, std::vector<double>& host) {
+  template <class Outputs>
+  void ghost_values_to_host(const Result& r, const int nlocal, const int nall, const Outputs& out,
+                            std::vector<double>& host) {
     host.assign(std::size_t(nall) * kGhostValues, 0.0);
-    const auto forces = Kokkos::create_mirror_view_and_copy(
-        Kokkos::HostSpace(), Kokkos::subview(r.forces, std::pair<int, int>(0, nall), Kokkos::ALL));
-    for (int i = nlocal; i < nall; ++i)
-      for (int c = 0; c < 3; ++c) host[std::size_t(i) * kGhostValues + c] = forces(i, c);
-    if (vatom_flag) {
-      const auto w = Kokkos::create_mirror_view_and_copy(
-          Kokkos::HostSpace(),
-          Kokkos::subview(r.per_atom_virial, std::pair<int, int>(0, nall), Kokkos::ALL));
+    const auto copy_ghosts = [&](const auto& values, const int column) {
+      const auto mirror = Kokkos::create_mirror_view_and_copy(
+          Kokkos::HostSpace(), Kokkos::subview(values, std::pair<int, int>(0, nall), Kokkos::ALL));
       for (int i = nlocal; i < nall; ++i)
-        for (int c = 0; c < 6; ++c) host[std::size_t(i) * kGhostValues + 3 + c] = w(i, c);
-    }
+        for (int c = 0; c < int(mirror.extent(1)); ++c)
+          host[std::size_t(i) * kGhostValues + column + c] = mirror(i, c);
+    };
+    copy_ghosts(r.forces, 0);
+    if (out.virial) copy_ghosts(r.per_atom_virial, kVirialColumn);
+    if (out.centroid_virial) copy_ghosts(r.per_atom_centroid_virial, kCentroidVirialColumn);
   }
 
   // Newton off, after the reverse communication: adds the owners' rows [0, nlocal) of `host`
-  // to f and vatom.
-  template <class FView, class VView>
+  // to f, vatom and cvatom.
+  template <class FView, class Outputs>
   void tally_owned(const std::vector<double>& host, const int nlocal, const FView& f,
-                   const bool vatom_flag, const VView& vatom) {
+                   const Outputs& out) {
     grow(owned_, "gaunt::Pair::ghost_sums", nlocal);
     const auto owned = owned_;
     {
@@ -194,11 +210,25 @@ class GauntPairCore {
           mirror(i, c) = host[std::size_t(i) * kGhostValues + c];
       Kokkos::deep_copy(owned, mirror);
     }
+    const bool virial = out.virial, centroid_virial = out.centroid_virial;
+    const auto vatom = out.vatom;
+    const auto cvatom = out.cvatom;
     Kokkos::parallel_for(
         "gaunt::Pair::tally_ghost_sums", Policy(0, nlocal), KOKKOS_LAMBDA(const int i) {
           for (int c = 0; c < 3; ++c) f(i, c) += owned(i, c);
-          if (vatom_flag)
-            for (int c = 0; c < 6; ++c) vatom(i, c) += owned(i, 3 + c);
+          if (virial)
+            for (int c = 0; c < 6; ++c) vatom(i, c) += owned(i, kVirialColumn + c);
+          if (centroid_virial)
+            for (int c = 0; c < 9; ++c) cvatom(i, c) += owned(i, kCentroidVirialColumn + c);
+        });
+  }
+
+  // to(i, c) += from(i, c) for the rows [0, n).
+  template <class From, class To>
+  static void add_rows(const char* label, const From& from, const To& to, const int n) {
+    Kokkos::parallel_for(
+        label, Policy(0, n), KOKKOS_LAMBDA(const int i) {
+          for (int c = 0; c < int(from.extent(1)); ++c) to(i, c) += from(i, c);
         });
   }
 

@@ -41,6 +41,12 @@ torch::Tensor voigt(const torch::Tensor& m) {
   return m.reshape({-1, 9}).index_select(1, torch::tensor({0, 4, 8, 1, 2, 5}, torch::kInt64));
 }
 
+// [n][3][3] -> [n][9] in LAMMPS's centroid order xx yy zz xy xz yz yx zx zy.
+torch::Tensor centroid_order(const torch::Tensor& m) {
+  return m.reshape({-1, 9}).index_select(1,
+                                         torch::tensor({0, 4, 8, 1, 2, 5, 3, 6, 7}, torch::kInt64));
+}
+
 }  // namespace
 
 struct GauntTorchEngine::Module {
@@ -78,12 +84,15 @@ const GauntTorchEngine::Result& GauntTorchEngine::compute(const Graph& graph,
   reserve(r.forces, "gaunt::Torch::forces", n_total);
   reserve(r.per_atom_energy, "gaunt::Torch::per_atom_energy", n_local);
   if (request.per_atom_virial) reserve(r.per_atom_virial, "gaunt::Torch::per_atom_virial", n_total);
+  if (request.per_atom_centroid_virial)
+    reserve(r.per_atom_centroid_virial, "gaunt::Torch::per_atom_centroid_virial", n_total);
   r.energy = 0;
   std::fill(r.virial, r.virial + 6, 0.0);
   r.min_distance = std::numeric_limits<double>::infinity();
   if (n_local == 0) {  // no centre, no energy: every force and virial is zero
     Kokkos::deep_copy(r.forces, 0.0);
     if (request.per_atom_virial) Kokkos::deep_copy(r.per_atom_virial, 0.0);
+    if (request.per_atom_centroid_virial) Kokkos::deep_copy(r.per_atom_centroid_virial, 0.0);
     return r;
   }
 
@@ -151,6 +160,11 @@ const GauntTorchEngine::Result& GauntTorchEngine::compute(const Graph& graph,
                     .index_add_(0, neighbours, half),
                 r.per_atom_virial);
     }
+    if (request.per_atom_centroid_virial) {  // −r_e ⊗ g_e, all to j (kokkos/gauntnet_forces.hpp)
+      const auto w_e = centroid_order(-r_e.unsqueeze(2) * de_dr.unsqueeze(1));
+      copy_into(torch::zeros({n_total, 9}, f64).index_add_(0, neighbours, w_e),
+                r.per_atom_centroid_virial);
+    }
     const auto lengths = r_e.norm(2, 1);
     const auto inside = lengths.masked_select(lengths < cutoff_);
     if (inside.numel() > 0) r.min_distance = inside.min().item<double>();
@@ -161,7 +175,8 @@ const GauntTorchEngine::Result& GauntTorchEngine::compute(const Graph& graph,
 }
 
 std::size_t GauntTorchEngine::memory_usage() const {
-  return (result_.per_atom_energy.span() + result_.forces.span() + result_.per_atom_virial.span()) *
+  return (result_.per_atom_energy.span() + result_.forces.span() + result_.per_atom_virial.span() +
+          result_.per_atom_centroid_virial.span()) *
          sizeof(double);
 }
 

@@ -43,6 +43,7 @@ class GauntTorchEngine {
   struct Request {
     bool per_atom_energy = false;  // always computed; kept for the engine interface
     bool per_atom_virial = false;
+    bool per_atom_centroid_virial = false;
   };
 
   // As GauntNetEngine::Result: views owned by the engine, grown only.
@@ -53,6 +54,8 @@ class GauntTorchEngine {
     Kokkos::View<double*, memory_space> per_atom_energy;                  // [n_local] eV
     Kokkos::View<double* [3], Kokkos::LayoutRight, memory_space> forces;  // [n_total] eV/Å
     Kokkos::View<double* [6], Kokkos::LayoutRight, memory_space> per_atom_virial;  // [n_total]
+    // [n_total] xx yy zz xy xz yz yx zx zy (kokkos/gauntnet_forces.hpp)
+    Kokkos::View<double* [9], Kokkos::LayoutRight, memory_space> per_atom_centroid_virial;
   };
 
   // Loads the float64 TorchScript module stored in model.path. Throws GauntTorchError when the

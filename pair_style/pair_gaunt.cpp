@@ -41,7 +41,8 @@ PairGaunt::PairGaunt(LAMMPS* lmp) : Pair(lmp) {
   restartinfo = 0;
   one_coeff = 1;
   manybody_flag = 1;
-  centroidstressflag = CENTROID_NOTAVAIL;
+  // compute centroid/stress/atom: the per-atom virial of the heat flux (gauntnet_forces.hpp).
+  centroidstressflag = CENTROID_AVAIL;
   no_virial_fdotr_compute = 1;  // W comes from the engine's edge sum
   unit_convert_flag = utils::NOCONVERT;
   comm_reverse_off = gaunt_lammps::kGhostValues;
@@ -304,8 +305,8 @@ void PairGaunt::check_min_distance(double local_min) {
                force->pair_style, global_min, min_safe_distance_, model_path_);
 }
 
-void PairGaunt::reverse_communicate_ghost_values(bool with_vatom) {
-  ghost_comm_size_ = with_vatom ? gaunt_lammps::kGhostValues : 3;
+void PairGaunt::reverse_communicate_ghost_values(int n_values) {
+  ghost_comm_size_ = n_values;
   comm->reverse_comm(this, ghost_comm_size_);
 }
 

@@ -108,8 +108,9 @@ class PairGaunt : public Pair {
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.
   void check_min_distance(double local_min);
-  // Newton off: reverse-communicates ghost_values_ and leaves the sums on owned atoms.
-  void reverse_communicate_ghost_values(bool with_vatom);
+  // Newton off: reverse-communicates the first n_values columns of ghost_values_ and leaves the
+  // sums on owned atoms.
+  void reverse_communicate_ghost_values(int n_values);
   // Plain `lmp` (no `-k on`) does not initialise Kokkos; host styles call this before they
   // create their engine.
   void ensure_kokkos_initialized();

@@ -38,20 +38,29 @@ void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
   typename Core::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
+  request.per_atom_centroid_virial = cvflag_atom != 0;
   const auto& result = core.compute(x, type, tag, ilist, list->inum, neighbors, nlocal, nall,
                                     neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
-
   const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
       nall > 0 ? atom->f[0] : nullptr, nall);
-  const Kokkos::View<double*, HostMem, Unmanaged> e(eatom, eflag_atom ? nall : 0);
-  const Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged> v(
-      vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
-  core.tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, e, vflag_atom != 0, v);
+  gaunt_lammps::PerAtomOutputs<Kokkos::View<double*, HostMem, Unmanaged>,
+                               Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged>,
+                               Kokkos::View<double* [9], Kokkos::LayoutRight, HostMem, Unmanaged>>
+      out;
+  out.energy = eflag_atom != 0;
+  out.eatom = decltype(out.eatom)(eatom, eflag_atom ? nall : 0);
+  out.virial = vflag_atom != 0;
+  out.vatom =
+      decltype(out.vatom)(vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
+  out.centroid_virial = cvflag_atom != 0;
+  out.cvatom =
+      decltype(out.cvatom)(cvflag_atom && nall > 0 ? cvatom[0] : nullptr, cvflag_atom ? nall : 0);
+  core.tally(result, f, newton ? nall : nlocal, nlocal, out);
   if (!newton) {
-    core.ghost_values_to_host(result, nlocal, nall, vflag_atom != 0, ghost_values_);
-    reverse_communicate_ghost_values(vflag_atom != 0);
-    core.tally_owned(ghost_values_, nlocal, f, vflag_atom != 0, v);
+    core.ghost_values_to_host(result, nlocal, nall, out, ghost_values_);
+    reverse_communicate_ghost_values(out.ghost_values());
+    core.tally_owned(ghost_values_, nlocal, f, out);
   }
   typename Core::execution_space().fence("gaunt::Pair::compute");
 

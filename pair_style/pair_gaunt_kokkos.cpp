@@ -33,8 +33,10 @@ PairGauntKokkos<DeviceType>::~PairGauntKokkos() {
   if (copymode) return;
   memoryKK->destroy_kokkos(k_eatom, eatom);
   memoryKK->destroy_kokkos(k_vatom, vatom);
+  memoryKK->destroy_kokkos(k_cvatom, cvatom);
   eatom = nullptr;
   vatom = nullptr;
+  cvatom = nullptr;
 }
 
 template <class DeviceType>
@@ -74,6 +76,11 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
     memoryKK->create_kokkos(k_vatom, vatom, maxvatom, "pair:vatom");
     d_vatom = k_vatom.template view<DeviceType>();
   }
+  if (cvflag_atom) {
+    memoryKK->destroy_kokkos(k_cvatom, cvatom);
+    memoryKK->create_kokkos(k_cvatom, cvatom, maxcvatom, "pair:cvatom");
+    d_cvatom = k_cvatom.template view<DeviceType>();
+  }
 
   atomKK->sync(execution_space, X_MASK | F_MASK | TYPE_MASK | TAG_MASK);
   const auto x = atomKK->k_x.template view<DeviceType>();
@@ -93,18 +100,23 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   typename gaunt_lammps::GauntPairCore<DeviceType>::Request request;
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
+  request.per_atom_centroid_virial = cvflag_atom != 0;
   const auto& result = core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal,
                                       nall, neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
-
-  core_->tally(result, f, newton ? nall : nlocal, nlocal, eflag_atom != 0, d_eatom, vflag_atom != 0,
-               d_vatom);
+  gaunt_lammps::PerAtomOutputs<decltype(d_eatom), decltype(d_vatom), decltype(d_cvatom)> out;
+  out.energy = eflag_atom != 0;
+  out.eatom = d_eatom;
+  out.virial = vflag_atom != 0;
+  out.vatom = d_vatom;
+  out.centroid_virial = cvflag_atom != 0;
+  out.cvatom = d_cvatom;
+  core_->tally(result, f, newton ? nall : nlocal, nlocal, out);
   if (!newton) {
-    core_->ghost_values_to_host(result, nlocal, nall, vflag_atom != 0, ghost_values_);
-    reverse_communicate_ghost_values(vflag_atom != 0);
-    core_->tally_owned(ghost_values_, nlocal, f, vflag_atom != 0, d_vatom);
+    core_->ghost_values_to_host(result, nlocal, nall, out, ghost_values_);
+    reverse_communicate_ghost_values(out.ghost_values());
+    core_->tally_owned(ghost_values_, nlocal, f, out);
   }
-
   if (eflag_global) eng_vdwl += result.energy;
   if (vflag_global)
     for (int c = 0; c < 6; ++c) virial[c] += result.virial[c];
@@ -116,6 +128,10 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   if (vflag_atom) {
     k_vatom.template modify<DeviceType>();
     k_vatom.sync_host();
+  }
+  if (cvflag_atom) {
+    k_cvatom.template modify<DeviceType>();
+    k_cvatom.sync_host();
   }
   atomKK->modified(execution_space, F_MASK);
 }

@@ -35,8 +35,10 @@ class PairGauntKokkos : public PairGaunt {
 
   DAT::ttransform_kkacc_1d k_eatom;
   DAT::ttransform_kkacc_1d_6 k_vatom;
+  DAT::ttransform_kkacc_1d_9 k_cvatom;
   typename AT::t_kkacc_1d d_eatom;
   typename AT::t_kkacc_1d_6 d_vatom;
+  typename AT::t_kkacc_1d_9 d_cvatom;
 };
 
 }  // namespace LAMMPS_NS

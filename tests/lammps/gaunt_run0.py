@@ -3,8 +3,9 @@
 `fixture` mode turns one structure of tests/reference/model/tiny_reference.json (written by
 tests/reference/make_model_reference.py from the PyTorch model) into a LAMMPS data file and
 input, runs `lmp` once, and compares the energy, per-atom energies (compute pe/atom), forces,
-the global virial (compute pressure NULL virial) and per-atom virials (compute stress/atom)
-with the fixture, all to 1e-10 relative (max-norm over the array, DESIGN.md §7.2).
+the global virial (compute pressure NULL virial) and per-atom virials (compute stress/atom, and
+compute centroid/stress/atom with its 9 components) with the fixture, all to 1e-10 relative
+(max-norm over the array, DESIGN.md §7.2).
 
 `error` mode runs one bad input and asserts that LAMMPS stops with the expected message.
 
@@ -111,10 +112,11 @@ pair_coeff * * {model} {coeff}
 neighbor 1.0 bin
 compute pe_atom all pe/atom
 compute stress_atom all stress/atom NULL virial
+compute centroid_atom all centroid/stress/atom NULL virial
 compute pvir all pressure NULL virial
 thermo_style custom step pe vol c_pvir[1] c_pvir[2] c_pvir[3] c_pvir[4] c_pvir[5] c_pvir[6]
 thermo_modify format float %.17g
-dump d all custom 1 atoms.dump id fx fy fz c_pe_atom c_stress_atom[*]
+dump d all custom 1 atoms.dump id fx fy fz c_pe_atom c_stress_atom[*] c_centroid_atom[*]
 dump_modify d format float %.17g sort id
 run 0
 print "GAUNT_RESULT $(pe:%.17g) $(vol:%.17g) $(c_pvir[1]:%.17g) $(c_pvir[2]:%.17g) \
@@ -277,18 +279,11 @@ def check_fixture(args: argparse.Namespace) -> int:
     atoms = parse_dump(workdir / "atoms.dump")
     forces, pe_atom, stress = atoms[:, 1:4], atoms[:, 4], atoms[:, 5:11]
     per_atom_virial = -stress / NKTV2P_METAL
-    ref_w = np.asarray(structure["per_atom_virial"], float)
-    ref_voigt = np.stack(
-        [
-            ref_w[:, 0, 0],
-            ref_w[:, 1, 1],
-            ref_w[:, 2, 2],
-            ref_w[:, 0, 1],
-            ref_w[:, 0, 2],
-            ref_w[:, 1, 2],
-        ],
-        axis=1,
-    )
+    centroid_virial = -atoms[:, 11:20] / NKTV2P_METAL
+    # LAMMPS's orders: xx yy zz xy xz yz (stress/atom), then yx zx zy (centroid/stress/atom).
+    rows, cols = [0, 1, 2, 0, 0, 1, 1, 2, 2], [0, 1, 2, 1, 2, 2, 0, 0, 1]
+    ref_voigt = np.asarray(structure["per_atom_virial"], float)[:, rows[:6], cols[:6]]
+    ref_centroid = np.asarray(structure["per_atom_centroid_virial"], float)[:, rows, cols]
     checks = {
         "energy": relative_error([energy], [structure["energy"]]),
         "per_atom_energy": relative_error(pe_atom, structure["per_atom_energy"]),
@@ -296,6 +291,7 @@ def check_fixture(args: argparse.Namespace) -> int:
         "forces": relative_error(forces, structure["forces"]),
         "virial": relative_error(virial, structure["virial_voigt"]),
         "per_atom_virial": relative_error(per_atom_virial, ref_voigt),
+        "per_atom_centroid_virial": relative_error(centroid_virial, ref_centroid),
     }
     failed = False
     # Tabulated radial functions (pair_style keyword radial_table): the table's own error

@@ -6,6 +6,7 @@ import pathlib
 
 import numpy as np
 import pytest
+import torch
 
 from model_export import data
 from model_export.model import evaluate
@@ -41,6 +42,9 @@ def test_fixtures_match_model(reference, kind):
         np.testing.assert_allclose(out["virial"][0].detach(), s["virial"], atol=1e-12)
         assert np.sum(s["per_atom_energy"]) == pytest.approx(s["energy"], rel=1e-13)
         np.testing.assert_allclose(np.sum(s["per_atom_virial"], axis=0), s["virial"], atol=1e-12)
+        np.testing.assert_allclose(
+            np.sum(s["per_atom_centroid_virial"], axis=0), s["virial"], atol=1e-12
+        )
     assert names == {
         "molecule",
         "periodic_orthorhombic",
@@ -58,3 +62,26 @@ def test_fixture_geometry(reference):
     assert sorted(zip(near["edges"]["i"], near["edges"]["j"])) == [(0, 1), (1, 0)]
     tri = by_name["periodic_triclinic"]
     assert any(i == j for i, j in zip(tri["edges"]["i"], tri["edges"]["j"]))  # self-images
+
+
+@pytest.mark.parametrize("name", ["molecule", "isolated_atom", "near_cutoff"])
+def test_centroid_virial_from_site_energies(reference, name):
+    """The fixture's per-atom centroid virial (edge terms -r_e ⊗ ∂E/∂r_e, all to j) equals its
+    definition from the site energies, W_k = Σ_i (x_k - x_i) ⊗ (-∂E_i/∂x_k), each E_i
+    differentiated on its own with respect to the positions (open boundaries: no images)."""
+    s = next(x for x in reference["structures"] if x["name"] == name)
+    assert not s["pbc"]
+    model = load_model(FIXTURES / reference["model_file"])
+    positions = torch.tensor(s["positions"], dtype=torch.float64, requires_grad=True)
+    i, j = torch.tensor(s["edges"]["i"]), torch.tensor(s["edges"]["j"])
+    energies = model.energies_from_vectors(
+        positions[j] - positions[i], torch.tensor(s["species"]), torch.stack([i, j]), len(positions)
+    )
+    x = positions.detach().numpy()
+    expected = np.zeros((len(x), 3, 3))
+    for site, energy in enumerate(energies):
+        (grad,) = torch.autograd.grad(energy, [positions], retain_graph=True)
+        force = -grad.numpy()  # F_k of E_site
+        expected += np.einsum("ka,kb->kab", x - x[site], force)
+    np.testing.assert_allclose(s["per_atom_centroid_virial"], expected, atol=1e-13)
+    assert np.max(np.abs(expected)) > 1e-3 or name == "near_cutoff"

@@ -8,8 +8,10 @@ Writes, under tests/reference/model/:
                        vector is x_j - x_i + shift @ cell), and the PyTorch model's energy,
                        per-atom energies, forces, virial (W = -dE/dε, eV, 3x3 and LAMMPS Voigt
                        order xx yy zz xy xz yz), per-atom virial [N,3,3] (each edge's
-                       -r_e ⊗ ∂E/∂r_e split half/half between i and j) — all float64,
-                       printed with 17 digits.
+                       -r_e ⊗ ∂E/∂r_e split half/half between i and j), per-atom centroid
+                       virial [N,3,3] (each edge's -r_e ⊗ ∂E/∂r_e all to j: the per-atom
+                       virial of the heat flux with site energies E_i, for LAMMPS's compute
+                       centroid/stress/atom) — all float64, printed with 17 digits.
 
 Structures: a molecule, an orthorhombic periodic cell, a small triclinic cell (atoms see their
 own images), a molecule with an atom that has no neighbour, and pairs just inside / just
@@ -21,7 +23,7 @@ Run from the repository root:
 
 import json
 import pathlib
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -127,9 +129,11 @@ def structures() -> List[Dict[str, Any]]:
     return out
 
 
-def edge_split_virial(model: GauntNet, item: Any, conf: data.Configuration) -> np.ndarray:
-    """Per-atom virial [N, 3, 3]: each edge's W_e = -r_e ⊗ ∂E/∂r_e split half to i, half to
-    the owner of j (the sum over atoms is the total virial)."""
+def per_atom_virials(
+    model: GauntNet, item: Any, conf: data.Configuration
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-atom virials [N, 3, 3] from each edge's W_e = -r_e ⊗ ∂E/∂r_e: split half to i, half to
+    the owner of j; and all to the owner of j (centroid form). Each sums to the total virial."""
     shifts = torch.tensor(item.shifts @ conf.cell)
     pos = torch.tensor(conf.positions)
     i, j = torch.tensor(item.i), torch.tensor(item.j)
@@ -138,10 +142,12 @@ def edge_split_virial(model: GauntNet, item: Any, conf: data.Configuration) -> n
     energy = model.energies_from_vectors(vectors, species, torch.stack([i, j]), len(pos)).sum()
     (grad,) = torch.autograd.grad(energy, [vectors])
     w_edge = -torch.einsum("ea,eb->eab", vectors.detach(), grad).numpy()
-    out = np.zeros((len(pos), 3, 3))
-    np.add.at(out, item.i, 0.5 * w_edge)
-    np.add.at(out, item.j, 0.5 * w_edge)
-    return out
+    split = np.zeros((len(pos), 3, 3))
+    np.add.at(split, item.i, 0.5 * w_edge)
+    np.add.at(split, item.j, 0.5 * w_edge)
+    centroid = np.zeros((len(pos), 3, 3))
+    np.add.at(centroid, item.j, w_edge)
+    return split, centroid
 
 
 def compute(model: GauntNet, s: Dict[str, Any]) -> Dict[str, Any]:
@@ -155,8 +161,9 @@ def compute(model: GauntNet, s: Dict[str, Any]) -> Dict[str, Any]:
     items = data.prepare([conf], ELEMENTS, CUTOFF)
     out = evaluate(model, data.collate(items), compute_forces=True, compute_virial=True)
     w = out["virial"][0].detach().numpy()
-    per_atom_virial = edge_split_virial(model, items[0], conf)
+    per_atom_virial, centroid_virial = per_atom_virials(model, items[0], conf)
     assert np.allclose(per_atom_virial.sum(axis=0), w, atol=1e-12)
+    assert np.allclose(centroid_virial.sum(axis=0), w, atol=1e-12)
     return {
         "name": s["name"],
         "symbols": s["symbols"],
@@ -175,6 +182,7 @@ def compute(model: GauntNet, s: Dict[str, Any]) -> Dict[str, Any]:
         "virial": w.tolist(),
         "virial_voigt": [w[0, 0], w[1, 1], w[2, 2], w[0, 1], w[0, 2], w[1, 2]],
         "per_atom_virial": per_atom_virial.tolist(),
+        "per_atom_centroid_virial": centroid_virial.tolist(),
     }
 
 
