@@ -25,6 +25,12 @@ Every check compares LAMMPS with a source independent of the number under test:
                 non-periodic box, si on a 64-atom distorted diamond cell; on 1 and 2 ranks, which
                 also agree with each other.
 
+- `heat_flux`:  on the aspirin molecule in vacuum, `compute heat/flux` with pe/atom, ke/atom and
+                centroid/stress/atom equals the time derivative of the energy moment,
+                J = d/dt Σ_i x_i e_i (exact for an isolated system), by a central difference along
+                8 NVE steps of 0.02 fs (1e-3 of the virial part of J); with stress/atom (each edge
+                split half/half) it does not (shown, so that the check can fail); 1 and 2 ranks.
+
 The reference numbers are written by tests/lammps/data/make_lammps_reference.py (PyTorch model).
 `--torch` runs the checks with pair_style gaunt/torch instead of gaunt.
 
@@ -521,6 +527,64 @@ def check_torch_vs_gaunt(args: argparse.Namespace, check: Checker) -> None:
             check.same(f"gaunt/torch {ranks} ranks vs {args.ranks[0]}", got["gaunt/torch"], base)
 
 
+# Heat flux check: 8 NVE steps of 0.02 fs (the fastest mode, C-H at ~11 fs, makes the central
+# difference's relative error ~(2π dt / 11 fs)² / 6 ~ 2e-5; measured 8e-5 of the virial part).
+HEAT_FLUX_DT = 0.00002  # ps
+HEAT_FLUX_TOLERANCE = 1e-3  # relative to the virial part of J, max norm over the steps
+
+
+def heat_flux_run(
+    args: argparse.Namespace, workdir: pathlib.Path, stress: str, ranks: int
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """J and its convective part (compute heat/flux with `stress` per-atom virials) and the
+    central difference of Q = Σ_i x_i e_i, at the inner steps of a short NVE run."""
+    model = SHIPPED_MODELS / "aspirin" / "aspirin.gaunt.pt"
+    workdir.mkdir(parents=True, exist_ok=True)
+    boundary, elements = shipped_structure("aspirin", workdir / "structure.data")
+    body = header(args.plugin, boundary=boundary)
+    body += f"pair_style {style_name(args)}\npair_coeff * * {model} {elements}\n"
+    flux = " ".join(f"$(c_flux[{c}]:%.17g)" for c in range(1, 7))
+    body += f"""velocity all create 600 20261203 loop geom
+compute pe all pe/atom
+compute ke all ke/atom
+compute stress all {stress} NULL virial
+compute flux all heat/flux ke pe stress
+fix nve all nve
+timestep {HEAT_FLUX_DT}
+dump d all custom 1 atoms.dump id x y z c_pe c_ke
+dump_modify d format float %.17g sort id
+fix flux all print 1 "GAUNT_FLUX {flux}"
+run 8
+"""
+    stdout = run_lmp(args.lmp, workdir, body, args.kokkos, ranks)
+    fluxes = np.array(results(stdout, "GAUNT_FLUX"))  # steps 0..8: J, then J convective
+    q = np.array(
+        [
+            (f[:, 1:4] * (f[:, 4:5] + f[:, 5:6])).sum(axis=0)
+            for f in dump_frames(workdir / "atoms.dump")
+        ]
+    )
+    if len(fluxes) != len(q):
+        raise RuntimeError(f"{len(fluxes)} flux lines for {len(q)} dump frames")
+    return fluxes[1:-1, :3], fluxes[1:-1, 3:], (q[2:] - q[:-2]) / (2 * HEAT_FLUX_DT)
+
+
+def check_heat_flux(args: argparse.Namespace, check: Checker) -> None:
+    for ranks in args.ranks:
+        workdir = pathlib.Path(args.workdir) / f"np{ranks}"
+        for stress in ("centroid/stress/atom", "stress/atom"):
+            flux, convective, dq_dt = heat_flux_run(
+                args, workdir / stress.split("/")[0], stress, ranks
+            )
+            err = relative_error(flux - convective, dq_dt - convective)
+            what = f"{ranks} ranks: J with {stress} vs d/dt Σ x_i e_i"
+            if stress == "stress/atom":  # the half/half split: not this potential's heat flux
+                print(f"{check.label}: {what}: {err:.3e} (must not agree: the check can fail)")
+                check(f"{what} disagreeing", 10 * HEAT_FLUX_TOLERANCE - err, 0.0)
+            else:
+                check(what, err, HEAT_FLUX_TOLERANCE)
+
+
 # The engine's stages in the order of DESIGN.md §4 (forward, then reverse), written out here as
 # the expectation rather than read from the engine (kStageNames in kokkos/gauntnet_engine.hpp).
 STAGE_NAMES = [
@@ -601,6 +665,7 @@ CHECKS = {
     "rerun": check_rerun,
     "torch_vs_gaunt": check_torch_vs_gaunt,
     "stage_times": check_stage_times,
+    "heat_flux": check_heat_flux,
 }
 
 
