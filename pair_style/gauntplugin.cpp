@@ -16,15 +16,19 @@ using namespace LAMMPS_NS;
 
 namespace {
 
-Pair* gaunt_creator(LAMMPS* lmp) { return new PairGaunt(lmp); }
-#ifdef GAUNT_WITH_TORCH
-Pair* gaunt_torch_creator(LAMMPS* lmp) { return new PairGauntTorch(lmp); }
-#endif
+constexpr char kGaunt[] = "gaunt";
+constexpr char kGauntTorch[] = "gaunt/torch";
+constexpr char kGauntKk[] = "gaunt/kk";
+constexpr char kGauntKkDevice[] = "gaunt/kk/device";
+constexpr char kGauntKkHost[] = "gaunt/kk/host";
 
-#ifdef LMP_KOKKOS
-Pair* gaunt_kk_device_creator(LAMMPS* lmp) { return new PairGauntKokkos<LMPDeviceType>(lmp); }
-Pair* gaunt_kk_host_creator(LAMMPS* lmp) { return new PairGauntKokkos<LMPHostType>(lmp); }
-#endif
+// A style registered as Name knows that name (PairGaunt::set_style_name).
+template <class Style, const char* Name>
+Pair* create(LAMMPS* lmp) {
+  auto* pair = new Style(lmp);
+  pair->set_style_name(Name);
+  return pair;
+}
 
 void register_pair(const char* name, const char* info, lammpsplugin_factory1* creator, void* handle,
                    lammpsplugin_regfunc register_plugin, void* lmp) {
@@ -43,18 +47,22 @@ void register_pair(const char* name, const char* info, lammpsplugin_factory1* cr
 
 extern "C" void lammpsplugin_init(void* lmp, void* handle, void* regfunc) {
   auto register_plugin = (lammpsplugin_regfunc)regfunc;
-  register_pair("gaunt", "GauntNet equivariant MLIP, native Kokkos engine on the host",
-                (lammpsplugin_factory1*)&gaunt_creator, handle, register_plugin, lmp);
+  register_pair(kGaunt, "GauntNet equivariant MLIP, native Kokkos engine on the host",
+                (lammpsplugin_factory1*)&create<PairGaunt, kGaunt>, handle, register_plugin, lmp);
 #ifdef GAUNT_WITH_TORCH
-  register_pair("gaunt/torch", "GauntNet equivariant MLIP, TorchScript + LibTorch autograd",
-                (lammpsplugin_factory1*)&gaunt_torch_creator, handle, register_plugin, lmp);
+  register_pair(kGauntTorch, "GauntNet equivariant MLIP, TorchScript + LibTorch autograd",
+                (lammpsplugin_factory1*)&create<PairGauntTorch, kGauntTorch>, handle,
+                register_plugin, lmp);
 #endif
 #ifdef LMP_KOKKOS
-  register_pair("gaunt/kk", "GauntNet equivariant MLIP, Kokkos (default device)",
-                (lammpsplugin_factory1*)&gaunt_kk_device_creator, handle, register_plugin, lmp);
-  register_pair("gaunt/kk/device", "GauntNet equivariant MLIP, Kokkos device",
-                (lammpsplugin_factory1*)&gaunt_kk_device_creator, handle, register_plugin, lmp);
-  register_pair("gaunt/kk/host", "GauntNet equivariant MLIP, Kokkos host",
-                (lammpsplugin_factory1*)&gaunt_kk_host_creator, handle, register_plugin, lmp);
+  register_pair(kGauntKk, "GauntNet equivariant MLIP, Kokkos (default device)",
+                (lammpsplugin_factory1*)&create<PairGauntKokkos<LMPDeviceType>, kGauntKk>, handle,
+                register_plugin, lmp);
+  register_pair(kGauntKkDevice, "GauntNet equivariant MLIP, Kokkos device",
+                (lammpsplugin_factory1*)&create<PairGauntKokkos<LMPDeviceType>, kGauntKkDevice>,
+                handle, register_plugin, lmp);
+  register_pair(kGauntKkHost, "GauntNet equivariant MLIP, Kokkos host",
+                (lammpsplugin_factory1*)&create<PairGauntKokkos<LMPHostType>, kGauntKkHost>, handle,
+                register_plugin, lmp);
 #endif
 }

@@ -98,12 +98,12 @@ void PairGaunt::settings(int narg, char** arg) {
       error->all(FLERR,
                  "Unknown pair_style {} keyword: {} (expected: radial_table N, precision "
                  "double|mixed, radial_mlp gemm|teams, chunk_atoms N)",
-                 force->pair_style, keyword);
+                 style_name_, keyword);
     if (!native_engine())
-      error->all(FLERR, "pair_style {} has no {}: it evaluates the TorchScript model",
-                 force->pair_style, keyword);
+      error->all(FLERR, "pair_style {} has no {}: it evaluates the TorchScript model", style_name_,
+                 keyword);
     if (iarg + 1 >= narg)
-      error->all(FLERR, "pair_style {} {} needs a value ({})", force->pair_style, keyword,
+      error->all(FLERR, "pair_style {} {} needs a value ({})", style_name_, keyword,
                  count != counts.end() ? "a number, " + count->second.what
                                        : choice->second.first + " or " + choice->second.second);
     const std::string value = arg[iarg + 1];
@@ -111,13 +111,13 @@ void PairGaunt::settings(int narg, char** arg) {
       const Count& c = count->second;
       const int n = utils::inumeric(FLERR, value, false, lmp);
       if (n < c.least)
-        error->all(FLERR, "pair_style {} {} N needs N >= {} ({}), got {}", force->pair_style,
-                   keyword, c.least, c.what, n);
+        error->all(FLERR, "pair_style {} {} N needs N >= {} ({}), got {}", style_name_, keyword,
+                   c.least, c.what, n);
       this->*c.member = n;
     } else {
       const Choice& c = choice->second;
       if (value != c.first && value != c.second)
-        error->all(FLERR, "pair_style {} {} must be {} or {}, got {}", force->pair_style, keyword,
+        error->all(FLERR, "pair_style {} {} must be {} or {}, got {}", style_name_, keyword,
                    c.first, c.second, value);
       this->*c.member = value;
     }
@@ -130,7 +130,7 @@ void PairGaunt::report_engine(const std::string& execution_space, bool radial_ml
   utils::logmesg(lmp,
                  "pair_style {}: GauntNet engine on {}: radial MLP {}, precision {}, chunks of "
                  "{} atoms\n",
-                 force->pair_style, execution_space,
+                 style_name_, execution_space,
                  radial_table_intervals > 0
                      ? fmt::format("tabulated on {} intervals", radial_table_intervals)
                      : std::string("by ") + (radial_mlp_teams ? "teams" : "gemm"),
@@ -154,7 +154,7 @@ void PairGaunt::report_model(const gaunt::ModelFile& model) const {
                  "pair_style {0}: elements {4}, cutoff {5:g} Angstrom, {6} channels, L {7}, nu_max "
                  "{8}, radial MLP {9}, readout hidden {10}, {11} parameters\n"
                  "pair_style {0}: atom types {12}\n",
-                 force->pair_style, model.path, model.model_version, model.weights_sha256,
+                 style_name_, model.path, model.model_version, model.weights_sha256,
                  utils::join_words(model.elements, " "), model.cutoff, h.channels, h.lmax, h.nu_max,
                  utils::join_words(widths, "-"), h.readout_hidden, parameters,
                  utils::join_words(types, ", "));
@@ -165,7 +165,7 @@ void PairGaunt::check_units(const char* where) {
     error->all(FLERR,
                "{} {}: GauntNet models use metal units (eV, Angstrom), but this input uses "
                "units {}",
-               where, force->pair_style, update->unit_style);
+               where, style_name_, update->unit_style);
 }
 
 /* ----------------------------------------------------------------------
@@ -176,29 +176,29 @@ void PairGaunt::coeff(int narg, char** arg) {
   const int ntypes = atom->ntypes;
   if (narg < 3)
     error->all(FLERR, "Incorrect pair_coeff for pair_style {}: expected * * FILE El1 .. El{}",
-               force->pair_style, ntypes);
+               style_name_, ntypes);
   if (std::strcmp(arg[0], "*") != 0 || std::strcmp(arg[1], "*") != 0)
     error->all(FLERR,
                "Incorrect pair_coeff for pair_style {}: the first two arguments must be * * "
                "(got {} {})",
-               force->pair_style, arg[0], arg[1]);
+               style_name_, arg[0], arg[1]);
   check_units("pair_coeff");
   const std::string path = arg[2];
   if (narg - 3 != ntypes)
     error->all(FLERR,
                "Incorrect number of elements in pair_coeff for pair_style {} with model file "
                "{}: expected {} (one element or NULL per atom type), got {}",
-               force->pair_style, path, ntypes, narg - 3);
+               style_name_, path, ntypes, narg - 3);
 
   gaunt::ModelFile model;
   try {
     model = gaunt::read_model_file(path);
   } catch (const gaunt::ModelFileError& e) {
-    error->all(FLERR, "Cannot read GauntNet model file for pair_style {}: {}", force->pair_style,
+    error->all(FLERR, "Cannot read GauntNet model file for pair_style {}: {}", style_name_,
                e.what());
   } catch (const std::exception& e) {
-    error->all(FLERR, "Cannot read GauntNet model file {} for pair_style {}: {}", path,
-               force->pair_style, e.what());
+    error->all(FLERR, "Cannot read GauntNet model file {} for pair_style {}: {}", path, style_name_,
+               e.what());
   }
 
   std::vector<int> type_to_species(ntypes + 1, -1);
@@ -209,7 +209,7 @@ void PairGaunt::coeff(int narg, char** arg) {
       error->all(FLERR,
                  "pair_coeff for pair_style {}: atom type {} is NULL; NULL in pair_coeff is only "
                  "for types handled by another style under pair_style hybrid/overlay",
-                 force->pair_style, t);
+                 style_name_, t);
     if (element == "NULL") continue;
     int species = -1;
     for (std::size_t s = 0; s < model.elements.size(); ++s)
@@ -218,7 +218,7 @@ void PairGaunt::coeff(int narg, char** arg) {
       error->all(FLERR,
                  "pair_coeff for pair_style {}: element {} of atom type {} is not in model "
                  "file {} (its elements: {})",
-                 force->pair_style, element, t, path, utils::join_words(model.elements, " "));
+                 style_name_, element, t, path, utils::join_words(model.elements, " "));
     type_to_species[t] = species;
   }
 
@@ -227,8 +227,8 @@ void PairGaunt::coeff(int narg, char** arg) {
   try {
     create_engine(model);
   } catch (const std::exception& e) {
-    error->all(FLERR, "Cannot use GauntNet model file {} with pair_style {}: {}", path,
-               force->pair_style, e.what());
+    error->all(FLERR, "Cannot use GauntNet model file {} with pair_style {}: {}", path, style_name_,
+               e.what());
   }
 
   if (!allocated) allocate();
@@ -243,7 +243,7 @@ void PairGaunt::coeff(int narg, char** arg) {
     }
   }
   if (count == 0)
-    error->all(FLERR, "pair_coeff for pair_style {}: every atom type is NULL", force->pair_style);
+    error->all(FLERR, "pair_coeff for pair_style {}: every atom type is NULL", style_name_);
 }
 
 // With LAMMPS's KOKKOS package present this goes through KokkosLMP, so LAMMPS's own shutdown
@@ -259,7 +259,7 @@ void PairGaunt::ensure_kokkos_initialized() {
 #else
   if (Kokkos::is_finalized())
     error->all(FLERR, "pair_style {}: Kokkos was already finalized, cannot re-initialize",
-               force->pair_style);
+               style_name_);
   Kokkos::initialize(settings);
   std::atexit([] {
     if (Kokkos::is_initialized() && !Kokkos::is_finalized()) Kokkos::finalize();
@@ -280,16 +280,14 @@ void PairGaunt::create_engine(const gaunt::ModelFile& model) {
 void PairGaunt::init_style() {
   check_units("pair_style");
   if (!host_ && model_path_.empty())
-    error->all(FLERR, "pair_style {} requires a pair_coeff * * FILE El1 ... command",
-               force->pair_style);
-  if (atom->tag_enable == 0)
-    error->all(FLERR, "pair_style {} requires atom IDs", force->pair_style);
+    error->all(FLERR, "pair_style {} requires a pair_coeff * * FILE El1 ... command", style_name_);
+  if (atom->tag_enable == 0) error->all(FLERR, "pair_style {} requires atom IDs", style_name_);
   neighbor->add_request(this, NeighConst::REQ_FULL);
 }
 
 double PairGaunt::init_one(int i, int j) {
   if (setflag[i][j] == 0)
-    error->all(FLERR, "All pair coeffs are not set for pair_style {}", force->pair_style);
+    error->all(FLERR, "All pair coeffs are not set for pair_style {}", style_name_);
   return cutoff_;
 }
 
@@ -302,7 +300,7 @@ void PairGaunt::check_min_distance(double local_min) {
     error->all(FLERR,
                "pair_style {}: two atoms are {:.6g} Angstrom apart, closer than the minimum "
                "safe distance {:.6g} Angstrom of model file {}",
-               force->pair_style, global_min, min_safe_distance_, model_path_);
+               style_name_, global_min, min_safe_distance_, model_path_);
 }
 
 void PairGaunt::reverse_communicate_ghost_values(int n_values) {
@@ -350,7 +348,6 @@ void PairGaunt::finish() {
   double total = 0;
   for (double& t : mean) total += (t /= comm->nprocs);
   if (comm->me != 0) return;
-  // Named by the engine, not force->pair_style: under hybrid that is the hybrid style.
   std::string message = fmt::format(
       "\nGauntNet engine: stage times of the run (timer full; fenced, mean over {} MPI ranks)\n",
       comm->nprocs);

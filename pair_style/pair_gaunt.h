@@ -49,9 +49,14 @@ class PairGaunt : public Pair {
   double memory_usage() override;
   // With `timer full`: the native engine's stage times of the run (LAMMPS calls it at its end).
   void finish() override;
+  // The name this style was created under (gauntplugin.cpp), for its messages: under
+  // pair_style hybrid, force->pair_style names the hybrid style.
+  void set_style_name(const std::string& name) { style_name_ = name; }
 
  protected:
-  // What every gaunt style shares: the model file, the element of each type, the checks.
+  // What every gaunt style shares: its name, the model file, the element of each type, the
+  // checks.
+  std::string style_name_ = "gaunt";
   std::string model_path_;
   std::vector<std::string> model_elements_;
   std::vector<int> type_to_species_;  // [ntypes + 1], -1 = NULL

@@ -49,7 +49,7 @@ void PairGauntTorch::create_engine(const gaunt::ModelFile& model) {
   utils::logmesg(lmp,
                  "pair_style {}: TorchScript module of {} on LibTorch {}, {} intra-op "
                  "thread(s) per MPI rank\n",
-                 force->pair_style, model.path, gaunt::GauntTorchEngine::torch_version(),
+                 style_name_, model.path, gaunt::GauntTorchEngine::torch_version(),
                  gaunt::GauntTorchEngine::threads());
 }
 
@@ -57,7 +57,7 @@ void PairGauntTorch::compute(int eflag, int vflag) {
   try {
     compute_host(torch_->core, eflag, vflag);
   } catch (const gaunt::GauntTorchError& e) {
-    error->one(FLERR, "pair_style {}: LibTorch failed on model file {}: {}", force->pair_style,
+    error->one(FLERR, "pair_style {}: LibTorch failed on model file {}: {}", style_name_,
                model_path_, e.what());
   }
 }

@@ -215,6 +215,7 @@ class Outcome:
     dump has them."""
 
     def __init__(self, result: Sequence[float], atoms: np.ndarray) -> None:
+        self.stdout = ""
         self.energy = result[0]
         self.virial = np.asarray(result[2:8]) * result[1] / NKTV2P_METAL
         self.ids = atoms[:, 0].astype(int)
@@ -237,7 +238,9 @@ def run0(
 ) -> Outcome:
     script = run0_script(body, per_atom_virial=per_atom_virial)
     stdout = run_lmp(args.lmp, workdir, script, args.kokkos, ranks, neigh, newton)
-    return Outcome(results(stdout)[-1], dump_frames(workdir / "atoms.dump")[-1])
+    outcome = Outcome(results(stdout)[-1], dump_frames(workdir / "atoms.dump")[-1])
+    outcome.stdout = stdout
+    return outcome
 
 
 class Checker:
@@ -453,6 +456,9 @@ def check_hybrid(args: argparse.Namespace, check: Checker) -> None:
     check(
         "NULL atoms: forces = zbl forces", relative_error(h.forces[null_rows], z.forces[null_rows])
     )
+    # The sub-style's log names itself, not the hybrid style.
+    line = f"pair_style {kk}: atom types 1 H, 2 C, 3 O, 4 NULL"
+    check(f"log line '{line}'", float(line not in h.stdout.splitlines()), 0.0)
 
 
 def check_rerun(args: argparse.Namespace, check: Checker) -> None:
