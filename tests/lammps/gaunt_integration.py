@@ -9,7 +9,8 @@ Every check compares LAMMPS with a source independent of the number under test:
                 strain applied with `change_box ... remap` (xx, yy, zz and the xy, xz, yz
                 shears of the triclinic cell), by the same 4-point stencil.
 - `mpi`:        1, 2 and 4 MPI ranks give the PyTorch reference (energy, per-atom energy,
-                forces by atom ID, virial) and the same numbers as each other to 1e-10; on the
+                forces by atom ID, virial) and the same numbers as each other (per-atom virials
+                too: stress/atom and centroid/stress/atom) to 1e-10; on the
                 triclinic cell, and on a cluster in one corner of a large periodic box with
                 `processors 4 1 1` (ranks with ghosts only and a rank with no atom at all).
 - `kokkos_modes`: gaunt/kk with `-pk kokkos neigh half/full` and `newton on/off` (as LAMMPS
@@ -382,7 +383,7 @@ def check_mpi(args: argparse.Namespace, check: Checker) -> None:
         write_data(workdir / "structure.data", ref)
         procs = processors if ranks == 4 else ""
         body = header(args.plugin, args.newton, procs) + gaunt_coeff(style_name(args))
-        got = run0(args, workdir, body, ranks, newton=args.newton)
+        got = run0(args, workdir, body, ranks, newton=args.newton, per_atom_virial=True)
         if procs:  # the point of the cluster case: ranks 1-3 own no atom
             owners = sorted(set(got.procs.tolist()))
             print(f"{check.label}: {ranks} ranks: atoms owned by ranks {owners}")
