@@ -25,14 +25,12 @@ is LAMMPS's own "Performance: ... atom-step/s" of the timed run.
 import argparse
 import csv
 import itertools
-import json
 import os
 import pathlib
 import re
 import subprocess
 import sys
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -43,6 +41,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "lammps"))
+from gaunt_run0 import model_header, parameter_count  # noqa: E402  (the tests' model reader)
+
 SI_MODEL = ROOT / "examples" / "models" / "si" / "si.gaunt.pt"
 
 
@@ -147,17 +148,14 @@ def neighbours_per_atom(lattice: Lattice, cutoff: float) -> int:
 
 def model_size(path: pathlib.Path) -> Dict[str, float]:
     """Channels, L, ν, cutoff and parameter count from the model file's header (MODEL_FILE.md)."""
-    with zipfile.ZipFile(path) as z:
-        name = next(n for n in z.namelist() if n.endswith("/extra/gaunt/header.json"))
-        header = json.loads(z.read(name))
+    header = model_header(str(path))
     h = header["hyperparameters"]
-    params = sum(int(np.prod(shape)) for shape in header["weights"]["tensors"].values())
     return {
         "channels": h["channels"],
         "lmax": h["lmax"],
         "nu_max": h["nu_max"],
         "cutoff": header["cutoff"],
-        "parameters": params,
+        "parameters": parameter_count(header),
     }
 
 

@@ -179,14 +179,24 @@ def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(got - ref)) / scale)
 
 
+def model_header(path: str) -> Dict[str, Any]:
+    """The JSON header of a model file (MODEL_FILE.md), read straight from the zip archive."""
+    with zipfile.ZipFile(path) as z:
+        name = next(n for n in z.namelist() if n.endswith("/extra/gaunt/header.json"))
+        return json.loads(z.read(name))
+
+
+def parameter_count(header: Dict[str, Any]) -> int:
+    """Weights of the model, from the tensor shapes its header lists."""
+    return sum(int(np.prod(shape)) for shape in header["weights"]["tensors"].values())
+
+
 def model_reported(style: str, model: str, elements: List[str], stdout: str) -> bool:
     """Every style logs the model of pair_coeff: the lines expected from the file's own header."""
-    with zipfile.ZipFile(model) as z:
-        name = next(n for n in z.namelist() if n.endswith("/extra/gaunt/header.json"))
-        header = json.loads(z.read(name))
+    header = model_header(model)
     h = header["hyperparameters"]
     widths = [h["num_bessel"], *h["radial_hidden"], (h["lmax"] + 1) * h["channels"]]
-    parameters = sum(int(np.prod(shape)) for shape in header["weights"]["tensors"].values())
+    parameters = parameter_count(header)
     name = style.split()[0]
     want = [
         f"pair_style {name}: model {model} ({header['model_version']}, weights sha256 "
