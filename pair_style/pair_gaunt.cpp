@@ -349,8 +349,9 @@ void PairGaunt::finish() {
   for (double& t : mean) total += (t /= comm->nprocs);
   if (comm->me != 0) return;
   std::string message = fmt::format(
-      "\nGauntNet engine: stage times of the run (timer full; fenced, mean over {} MPI ranks)\n",
-      comm->nprocs);
+      "\npair_style {}: GauntNet engine stage times of the run (timer full; fenced, mean over {} "
+      "MPI ranks)\n",
+      style_name_, comm->nprocs);
   for (std::size_t s = 0; s < mean.size(); ++s) {
     message += fmt::format("  {:<28} {:10.4f} s {:6.1f}%\n", gaunt::kStageNames[s], mean[s],
                            total > 0 ? 100 * mean[s] / total : 0.0);

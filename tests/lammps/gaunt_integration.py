@@ -608,12 +608,13 @@ STAGE_NAMES = [
 ]
 
 
-def stage_tables(stdout: str) -> List[List[Tuple[str, float]]]:
-    """The `timer full` stage tables printed by the pair style's finish(), one per run."""
+def stage_tables(stdout: str, style: str) -> List[List[Tuple[str, float]]]:
+    """The `timer full` stage tables printed by the pair style's finish(), one per run, each
+    headed by the style's own name."""
     tables: List[List[Tuple[str, float]]] = []
     rows: Optional[List[Tuple[str, float]]] = None
     for line in stdout.splitlines():
-        if "stage times of the run" in line:
+        if line.startswith(f"pair_style {style}: GauntNet engine stage times of the run"):
             rows = []
             tables.append(rows)
         elif rows is not None and line.startswith("  ") and line.rstrip().endswith("%"):
@@ -641,7 +642,7 @@ def check_stage_times(args: argparse.Namespace, check: Checker) -> None:
             body += "velocity all create 300 4928459 loop geom\nfix nve all nve\nthermo 10\n"
             body += "run 20\nrun 40\n"
             out = run_lmp(args.lmp, workdir, body, args.kokkos, ranks)
-            tables = stage_tables(out)
+            tables = stage_tables(out, style_name(args))
             pair = [float(ln.split("|")[2]) for ln in out.splitlines() if ln.startswith("Pair ")]
             what = f"{ranks} ranks, timer {timer}"
             if timer == "normal":
