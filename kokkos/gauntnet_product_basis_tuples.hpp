@@ -4,11 +4,12 @@
 // ν multiplies per tuple entry. Reverse, with B̄^ν given, each entry adds to its ν indices
 //   Ã̄_{a,i_ξ,k} += B̄^ν_{a,k} c_t P_{s,λ(t),k} Π_{ξ'≠ξ} Ã_{a,i_ξ',k}
 // (prefix and suffix products; a repeated index receives one term per position, as the
-// derivative of a power does). AtomTeams (gauntnet_atomic_basis.hpp); the forward's sums
-// B^ν_{a,k} live in team scratch [ν][k], and so do the reverse's Ã̄_{a,lm,k} [lm][k] (each tuple
-// entry adds to ν of its rows; in global memory each add would be a GPU store through to L2), both
-// copied out at the end. One atom's sums are coded once for every backend on raw rows
-// (channel_loops.hpp); their host copies are out of line
+// derivative of a power does). One thread per atom, its K channels on the thread's vector lanes
+// (AtomTeams::thread_atoms_policy, gauntnet_atomic_basis.hpp: on GPUs 4 atoms per block, one per
+// warp); the forward's sums B^ν_{a,k} live in the thread's scratch [ν][k], and so do the reverse's
+// Ã̄_{a,lm,k} [lm][k] (each tuple entry adds to ν of its rows; in global memory each add would be
+// a GPU store through to L2), both copied out at the end. One atom's sums are coded once for every
+// backend on raw rows (channel_loops.hpp); their host copies are out of line
 // (gauntnet_product_basis_tuples.cpp) so that they are also compiled for AVX2 + FMA CPUs
 // (host_clones.hpp).
 #pragma once
@@ -132,25 +133,25 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
   using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
-  const int K = p.channels, nu_max = p.nu_max, first = chunk.first;
-  Kokkos::parallel_for(
-      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, kMaxNuMax),
-      KOKKOS_LAMBDA(const typename Teams::Member& team) {
-        const int a = team.league_rank();
-        const int s = species(first + a);
-        const typename Teams::Scratch sum(team.team_scratch(0), kMaxNuMax, K);
-        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-          for (int nu = 0; nu < nu_max; ++nu) sum(nu, k) = 0.0;
-        });
-        if (s >= 0) {
-          KOKKOS_IF_ON_HOST((add_atom_invariants_host(tuples, &A_mixed(a, 0, 0), s, sum.data());))
-          KOKKOS_IF_ON_DEVICE((add_atom_invariants(TeamChannels<typename Teams::Member>{team, K},
-                                                   tuples, &A_mixed(a, 0, 0), s, sum.data());))
-        }
-        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-          for (int nu = 0; nu < nu_max; ++nu) B(a, nu * K + k) = sum(nu, k);
-        });
+  const int K = p.channels, nu_max = p.nu_max, first = chunk.first, n_atoms = chunk.n_atoms;
+  const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
+    Teams::for_thread_atom(team, n_atoms, K, kMaxNuMax, [&](const int a, double* const sum) {
+      const int s = species(first + a);
+      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+        for (int nu = 0; nu < nu_max; ++nu) sum[nu * K + k] = 0.0;
       });
+      if (s >= 0) {
+        KOKKOS_IF_ON_HOST((add_atom_invariants_host(tuples, &A_mixed(a, 0, 0), s, sum);))
+        KOKKOS_IF_ON_DEVICE((add_atom_invariants(TeamChannels<typename Teams::Member>{team, K},
+                                                 tuples, &A_mixed(a, 0, 0), s, sum);))
+      }
+      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+        for (int nu = 0; nu < nu_max; ++nu) B(a, nu * K + k) = sum[nu * K + k];
+      });
+    });
+  };
+  Kokkos::parallel_for("gaunt::ProductBasis::forward",
+                       Teams::thread_atoms_policy(space, n_atoms, K, kMaxNuMax, kernel), kernel);
 }
 
 template <class ExecutionSpace, class MemorySpace>
@@ -163,30 +164,29 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   using Teams = AtomTeams<ExecutionSpace>;
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
-  const int K = p.channels, n_sh = p.n_sh, first = chunk.first;
-  Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, n_sh),
-      KOKKOS_LAMBDA(const typename Teams::Member& team) {
-        const int a = team.league_rank();
-        const int s = species(first + a);
-        const typename Teams::Scratch sum_adj(team.team_scratch(0), n_sh, K);
-        for (int lm = 0; lm < n_sh; ++lm) {
-          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                               [&](const int k) { sum_adj(lm, k) = 0.0; });
-        }
-        if (s >= 0) {
-          const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
-          KOKKOS_IF_ON_HOST(
-              (add_atom_invariants_adjoint_host(tuples, A, s, B_bar, sum_adj.data());))
-          KOKKOS_IF_ON_DEVICE(
-              (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
-                                           s, B_bar, sum_adj.data());))
-        }
-        for (int lm = 0; lm < n_sh; ++lm) {
-          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                               [&](const int k) { A_mixed_adj(a, lm, k) = sum_adj(lm, k); });
-        }
-      });
+  const int K = p.channels, n_sh = p.n_sh, first = chunk.first, n_atoms = chunk.n_atoms;
+  const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
+    Teams::for_thread_atom(team, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
+      const int s = species(first + a);
+      for (int lm = 0; lm < n_sh; ++lm) {
+        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                             [&](const int k) { sum_adj[lm * K + k] = 0.0; });
+      }
+      if (s >= 0) {
+        const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
+        KOKKOS_IF_ON_HOST((add_atom_invariants_adjoint_host(tuples, A, s, B_bar, sum_adj);))
+        KOKKOS_IF_ON_DEVICE(
+            (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
+                                         s, B_bar, sum_adj);))
+      }
+      for (int lm = 0; lm < n_sh; ++lm) {
+        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                             [&](const int k) { A_mixed_adj(a, lm, k) = sum_adj[lm * K + k]; });
+      }
+    });
+  };
+  Kokkos::parallel_for("gaunt::ProductBasis::reverse",
+                       Teams::thread_atoms_policy(space, n_atoms, K, n_sh, kernel), kernel);
 }
 
 }  // namespace gaunt::detail

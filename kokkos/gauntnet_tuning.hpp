@@ -39,8 +39,9 @@ struct GauntNetTuning {
   // Threads of one atom's team that take its edges side by side in the reverse atomic basis
   // (gauntnet_atomic_basis.hpp), each with the channels on its vector lanes.
   static constexpr int edge_threads = 1;
-  // Chunk atoms per team of the forward atomic basis, one per thread. On host one: teams of 2
-  // OpenMP threads ran a 1000-atom step at 0.94-0.98× (they meet between league ranks).
+  // Chunk atoms per team of the forward atomic basis and of the product basis (both directions),
+  // one per thread. On host one: teams of 2 OpenMP threads ran a 1000-atom step at 0.94-0.98×
+  // (they meet between league ranks).
   static constexpr int atom_threads = 1;
 };
 
@@ -51,8 +52,9 @@ struct GauntNetTuning<Kokkos::Cuda> {
   // 4 warps per block: with one, an SM's limit of 32 resident blocks would cap it at 32 warps
   // (1024 threads); with 4, its registers set the limit (56 per thread: 9 blocks, 1152 threads).
   static constexpr int edge_threads = 4;
-  // 4 warps per block for the forward atomic basis too, one atom per warp (40 registers per
-  // thread: 12 blocks, 48 warps, where one-warp blocks would stop at 32).
+  // 4 warps per block for the forward atomic basis and the product basis too, one atom per warp
+  // (40, 48 and 64 registers per thread: 12, 10 and 8 blocks, 48, 40 and 32 warps, where one-warp
+  // blocks would stop at 32).
   static constexpr int atom_threads = 4;
 };
 #endif

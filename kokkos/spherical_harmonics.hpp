@@ -9,8 +9,11 @@
 // where Q_l^m(z) = P_l^m(z)/sin^mθ (with the CS phase) and C_m + i S_m = (x + iy)^m.
 //   Q_m^m = (-1)^m (2m-1)!!,  Q_{m+1}^m = (2m+1) z Q_m^m,
 //   Q_l^m = ((2l-1) z Q_{l-1}^m - (l+m-1) Q_{l-2}^m) / (l-m),
-//   dQ_l^m/dz = -Q_l^{m+1},  ∂C_m/∂x = m C_{m-1}, ∂C_m/∂y = -m S_{m-1},
-//   ∂S_m/∂x = m S_{m-1}, ∂S_m/∂y = m C_{m-1}.
+// and, differentiating the recurrence,
+//   dQ_l^m/dz = ((2l-1) (Q_{l-1}^m + z dQ_{l-1}^m/dz) - (l+m-1) dQ_{l-2}^m/dz) / (l-m),
+//   ∂C_m/∂x = m C_{m-1}, ∂C_m/∂y = -m S_{m-1},  ∂S_m/∂x = m S_{m-1}, ∂S_m/∂y = m C_{m-1}.
+// m runs upwards and l inside it, so every recurrence keeps its last two terms in scalars: no
+// per-thread arrays (on GPUs they would sit in local memory, indexed at run time).
 // The gradient with respect to r projects the polynomial gradient g onto the tangent plane:
 //   ∂Y/∂r = (g - u (u·g)) / |r|.
 #pragma once
@@ -30,54 +33,56 @@ namespace gaunt {
 template <class Real, bool WithGradient>
 KOKKOS_INLINE_FUNCTION void real_sph_unit(int lmax, const Real* prefactor, Real x, Real y, Real z,
                                           Real* Y, Real* dY) {
-  Real cos_m[kMaxShDegree + 1], sin_m[kMaxShDegree + 1];
-  cos_m[0] = Real(1);
-  sin_m[0] = Real(0);
-  for (int m = 1; m <= lmax; ++m) {
-    cos_m[m] = x * cos_m[m - 1] - y * sin_m[m - 1];
-    sin_m[m] = x * sin_m[m - 1] + y * cos_m[m - 1];
-  }
-  // q_next[l] = Q_l^{m+1}(z) from the previous (higher) m; Q_l^{lmax+1} = 0.
-  Real q[kMaxShDegree + 1], q_next[kMaxShDegree + 1];
-  for (int l = 0; l <= lmax; ++l) q_next[l] = Real(0);
-
-  for (int m = lmax; m >= 0; --m) {
-    Real q_mm = Real(1);
-    for (int k = 1; k <= m; ++k) q_mm *= -Real(2 * k - 1);
-    q[m] = q_mm;
-    if (m + 1 <= lmax) q[m + 1] = Real(2 * m + 1) * z * q_mm;
-    for (int l = m + 2; l <= lmax; ++l) {
-      q[l] = (Real(2 * l - 1) * z * q[l - 1] - Real(l + m - 1) * q[l - 2]) / Real(l - m);
+  Real cos_m = Real(1), sin_m = Real(0);    // C_m, S_m
+  Real cos_m1 = Real(0), sin_m1 = Real(0);  // C_{m-1}, S_{m-1}
+  Real q_mm = Real(1);                      // Q_m^m
+  for (int m = 0; m <= lmax; ++m) {
+    if (m > 0) {
+      cos_m1 = cos_m;
+      sin_m1 = sin_m;
+      cos_m = x * cos_m1 - y * sin_m1;
+      sin_m = x * sin_m1 + y * cos_m1;
+      q_mm *= -Real(2 * m - 1);
     }
+    // Q_l^m and dQ_l^m/dz for l = m, m + 1, ..., from the two before (Q_{m-1}^m = 0).
+    Real q = q_mm, dq = Real(0), q_prev = Real(0), dq_prev = Real(0);
     for (int l = m; l <= lmax; ++l) {
+      if (l > m) {
+        const Real q_next = (Real(2 * l - 1) * z * q - Real(l + m - 1) * q_prev) / Real(l - m);
+        const Real dq_next =
+            (Real(2 * l - 1) * (q + z * dq) - Real(l + m - 1) * dq_prev) / Real(l - m);
+        q_prev = q;
+        dq_prev = dq;
+        q = q_next;
+        dq = dq_next;
+      }
       const Real p = prefactor[tri_index(l, m)];
-      const Real pq = p * q[l];
+      const Real pq = p * q;
       if (m == 0) {
         Y[sh_index(l, 0)] = pq;
       } else {
-        Y[sh_index(l, m)] = pq * cos_m[m];
-        Y[sh_index(l, -m)] = pq * sin_m[m];
+        Y[sh_index(l, m)] = pq * cos_m;
+        Y[sh_index(l, -m)] = pq * sin_m;
       }
       if constexpr (WithGradient) {
-        const Real dq = -p * q_next[l];  // p dQ_l^m/dz
+        const Real pdq = p * dq;
         if (m == 0) {
           Real* g = dY + 3 * sh_index(l, 0);
           g[0] = Real(0);
           g[1] = Real(0);
-          g[2] = dq;
+          g[2] = pdq;
         } else {
           Real* gc = dY + 3 * sh_index(l, m);
           Real* gs = dY + 3 * sh_index(l, -m);
-          gc[0] = pq * Real(m) * cos_m[m - 1];
-          gc[1] = -pq * Real(m) * sin_m[m - 1];
-          gc[2] = dq * cos_m[m];
-          gs[0] = pq * Real(m) * sin_m[m - 1];
-          gs[1] = pq * Real(m) * cos_m[m - 1];
-          gs[2] = dq * sin_m[m];
+          gc[0] = pq * Real(m) * cos_m1;
+          gc[1] = -pq * Real(m) * sin_m1;
+          gc[2] = pdq * cos_m;
+          gs[0] = pq * Real(m) * sin_m1;
+          gs[1] = pq * Real(m) * cos_m1;
+          gs[2] = pdq * sin_m;
         }
       }
     }
-    for (int l = 0; l <= lmax; ++l) q_next[l] = l >= m ? q[l] : Real(0);
   }
 }
 
