@@ -17,10 +17,14 @@ using namespace LAMMPS_NS;
 namespace {
 
 constexpr char kGaunt[] = "gaunt";
+#ifdef GAUNT_WITH_TORCH
 constexpr char kGauntTorch[] = "gaunt/torch";
+#endif
+#ifdef LMP_KOKKOS
 constexpr char kGauntKk[] = "gaunt/kk";
 constexpr char kGauntKkDevice[] = "gaunt/kk/device";
 constexpr char kGauntKkHost[] = "gaunt/kk/host";
+#endif
 
 // A style registered as Name knows that name (PairGaunt::set_style_name).
 template <class Style, const char* Name>

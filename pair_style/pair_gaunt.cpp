@@ -75,14 +75,16 @@ void PairGaunt::settings(int narg, char** arg) {
   radial_mlp_.clear();
   // The keywords with words for values (the two words, the member set) and with numbers (the
   // least one, what the number counts, the member set).
+  using TextMember = std::string PairGaunt::*;
+  using CountMember = int PairGaunt::*;
   struct Choice {
     std::string first, second;
-    std::string PairGaunt::*member;
+    TextMember member;
   };
   struct Count {
     int least;
     std::string what;
-    int PairGaunt::*member;
+    CountMember member;
   };
   const std::map<std::string, Choice> choices = {
       {"precision", {"double", "mixed", &PairGaunt::precision_}},
