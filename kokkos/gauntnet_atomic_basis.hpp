@@ -47,28 +47,31 @@ struct AtomTeams {
       Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows,
-                       int threads = 1) {
-    Policy policy(space, n_atoms, threads, std::min(channels, Policy::vector_length_max()));
+  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows) {
+    Policy policy(space, n_atoms, 1, vector_length(channels));
     if (rows == 0) return policy;
     return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
   }
 
+  // One team per chunk atom with up to `threads` threads (GauntNetParameters::atom_team_threads;
+  // fewer where the backend's teams for `kernel` are smaller), no scratch.
+  template <class Kernel>
+  static Policy threads_policy(const ExecutionSpace& space, int n_atoms, int channels, int threads,
+                               const Kernel& kernel) {
+    const int vector = vector_length(channels);
+    return Policy(space, n_atoms, team_size(space, threads, vector, Kokkos::PerTeam(0), kernel),
+                  vector);
+  }
+
   // Several chunk atoms per team instead, one per thread: thread r of team t takes atom t T + r,
-  // with `rows` × K doubles of scratch of its own (for_thread_atom). T is
-  // GauntNetTuning::atom_threads, or fewer where the backend's teams for `kernel` are smaller.
+  // with `rows` × K doubles of scratch of its own (for_thread_atom); T as in threads_policy.
   template <class Kernel>
   static Policy thread_atoms_policy(const ExecutionSpace& space, int n_atoms, int channels,
-                                    int rows, const Kernel& kernel) {
-    const int vector = std::min(channels, Policy::vector_length_max());
+                                    int rows, int threads, const Kernel& kernel) {
+    const int vector = vector_length(channels);
     const auto scratch = Kokkos::PerThread(Scratch::shmem_size(rows, channels));
-    const int team_max = Policy(space, 1, 1, vector)
-                             .set_scratch_size(0, scratch)
-                             .team_size_max(kernel, Kokkos::ParallelForTag());
-    const int threads =
-        std::max(1, std::min(GauntNetTuning<ExecutionSpace>::atom_threads, team_max));
-    return Policy(space, (n_atoms + threads - 1) / threads, threads, vector)
-        .set_scratch_size(0, scratch);
+    const int team = team_size(space, threads, vector, scratch, kernel);
+    return Policy(space, (n_atoms + team - 1) / team, team, vector).set_scratch_size(0, scratch);
   }
 
   // f(a, scratch) for this thread's atom a of a thread_atoms_policy, if a < n_atoms.
@@ -77,6 +80,18 @@ struct AtomTeams {
                                                      int rows, const F& f) {
     const int a = team.league_rank() * team.team_size() + team.team_rank();
     if (a < n_atoms) f(a, Scratch(team.thread_scratch(0), rows, channels).data());
+  }
+
+ private:
+  static int vector_length(int channels) { return std::min(channels, Policy::vector_length_max()); }
+
+  template <class ScratchSize, class Kernel>
+  static int team_size(const ExecutionSpace& space, int threads, int vector,
+                       const ScratchSize& scratch, const Kernel& kernel) {
+    const int team_max = Policy(space, 1, 1, vector)
+                             .set_scratch_size(0, scratch)
+                             .team_size_max(kernel, Kokkos::ParallelForTag());
+    return std::max(1, std::min(threads, team_max));
   }
 };
 
@@ -111,17 +126,18 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
                                       e_begin, e_end, edge, scratch, &A(a, 0, 0));))
     });
   };
-  Kokkos::parallel_for("gaunt::AtomicBasis::forward",
-                       Teams::thread_atoms_policy(space, n_atoms, K, rows, kernel), kernel);
+  Kokkos::parallel_for(
+      "gaunt::AtomicBasis::forward",
+      Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, kernel), kernel);
 }
 
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
 // and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
 //   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
 // so only g_e is stored (the fused edge kernel of DESIGN.md §8). One team per chunk atom, whose
-// threads (GauntNetTuning::edge_threads) share its edges (Ā of the atom stays in cache): on host
-// one SIMD thread per edge (atomic_basis_edge_gradient), on GPUs the channels on each thread's
-// vector lanes (atomic_basis_edge_gradient_lanes).
+// threads (GauntNetParameters::atom_team_threads) share its edges (Ā of the atom stays in cache):
+// on host one SIMD thread per edge (atomic_basis_edge_gradient), on GPUs the channels on each
+// thread's vector lanes (atomic_basis_edge_gradient_lanes).
 template <class ExecutionSpace, class MemorySpace>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -135,33 +151,33 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const auto embedding = p.embedding;
   const int K = p.channels, lmax = p.lmax, first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
-  Kokkos::parallel_for(
-      "gaunt::AtomicBasis::reverse",
-      Teams::policy(space, chunk.n_atoms, K, 0, GauntNetTuning<ExecutionSpace>::edge_threads),
-      KOKKOS_LAMBDA(const typename Teams::Member& team) {
-        const int a = team.league_rank();
-        const double* A_bar = &A_adj(a, 0, 0);
-        const int e_begin = offsets(first + a) - edge_begin;
-        const int e_end = offsets(first + a + 1) - edge_begin;
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(team, e_begin, e_end), [&](const int e) {
-          double g[3] = {0.0, 0.0, 0.0};
-          const int sj = b.species_j(e);
-          if (sj >= 0) {
-            const int row = b.radial_row(e);
-            const double* h = &embedding(sj, 0);
-            const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
-            const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
-            KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
-                                                               Y_grad, r_ij, g);))
-            KOKKOS_IF_ON_DEVICE((atomic_basis_edge_gradient_lanes(
-                                     TeamChannels<typename Teams::Member>{team, K}, lmax, inv_avg,
-                                     A_bar, h, R, dR, Y, Y_grad, r_ij, g);))
-          }
-          Kokkos::single(Kokkos::PerThread(team), [&]() {
-            for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
-          });
-        });
+  const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
+    const int a = team.league_rank();
+    const double* A_bar = &A_adj(a, 0, 0);
+    const int e_begin = offsets(first + a) - edge_begin;
+    const int e_end = offsets(first + a + 1) - edge_begin;
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, e_begin, e_end), [&](const int e) {
+      double g[3] = {0.0, 0.0, 0.0};
+      const int sj = b.species_j(e);
+      if (sj >= 0) {
+        const int row = b.radial_row(e);
+        const double* h = &embedding(sj, 0);
+        const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
+        const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
+        KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
+                                                           Y_grad, r_ij, g);))
+        KOKKOS_IF_ON_DEVICE(
+            (atomic_basis_edge_gradient_lanes(TeamChannels<typename Teams::Member>{team, K}, lmax,
+                                              inv_avg, A_bar, h, R, dR, Y, Y_grad, r_ij, g);))
+      }
+      Kokkos::single(Kokkos::PerThread(team), [&]() {
+        for (int c = 0; c < 3; ++c) g_e(e, c) = g[c];
       });
+    });
+  };
+  Kokkos::parallel_for("gaunt::AtomicBasis::reverse",
+                       Teams::threads_policy(space, chunk.n_atoms, K, p.atom_team_threads, kernel),
+                       kernel);
 }
 
 }  // namespace gaunt

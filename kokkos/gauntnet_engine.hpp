@@ -135,6 +135,12 @@ class GauntNetEngine {
   void set_chunk_atoms(int n);
   int chunk_atoms() const { return chunk_atoms_; }
 
+  // Threads per team of the per-atom kernels (default GauntNetTuning<ExecutionSpace>::
+  // atom_team_threads: 1 on host, 4 warps on GPUs; ≥ 1, capped by the backend's team size). The
+  // numbers do not depend on it; tests run the GPUs' work sharing on host teams with it.
+  void set_atom_team_threads(int n);
+  int atom_team_threads() const { return params_.atom_team_threads; }
+
   // Stage timing (off by default): compute() then fences the execution space around each stage
   // and adds its wall time to stage_seconds()[s], s indexing kStageNames. For profiles (LAMMPS's
   // `timer full`); the fences cost GPU overlap, so it stays off otherwise.
@@ -177,7 +183,9 @@ GauntNetEngine<ExecutionSpace>::GauntNetEngine(const ModelFile& model, const Exe
     : space_(space),
       params_(make_gauntnet_parameters<memory_space>(model)),
       elements_(model.elements),
-      atomic_numbers_(model.atomic_numbers) {}
+      atomic_numbers_(model.atomic_numbers) {
+  params_.atom_team_threads = GauntNetTuning<ExecutionSpace>::atom_team_threads;
+}
 
 template <class ExecutionSpace>
 void GauntNetEngine<ExecutionSpace>::set_chunk_atoms(int n) {
@@ -185,6 +193,14 @@ void GauntNetEngine<ExecutionSpace>::set_chunk_atoms(int n) {
     throw std::invalid_argument("GauntNetEngine: chunk_atoms must be ≥ 1, got " +
                                 std::to_string(n));
   chunk_atoms_ = n;
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::set_atom_team_threads(int n) {
+  if (n < 1)
+    throw std::invalid_argument("GauntNetEngine: atom_team_threads must be ≥ 1, got " +
+                                std::to_string(n));
+  params_.atom_team_threads = n;
 }
 
 template <class ExecutionSpace>

@@ -58,6 +58,9 @@ struct GauntNetParameters {
   // Index tuples (invariant_tuples.hpp; empty when there are too many to tabulate): entries of
   // order ν are [tuple_begin[ν − 1], tuple_begin[ν]).
   ProductRoute product_route = ProductRoute::kSphereGrid;
+  // Threads per team of the per-atom kernels (GauntNetTuning::atom_team_threads of the engine's
+  // execution space unless set; AtomTeams, gauntnet_atomic_basis.hpp).
+  int atom_team_threads = 1;
   int tuple_begin[kMaxNuMax + 1] = {};
   View<int**> tuple_index;           // [T][ν_max]  i_1 ≤ … ≤ i_ν
   View<double*> tuple_coefficient;   // [T]         c_t

@@ -150,8 +150,10 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
       });
     });
   };
-  Kokkos::parallel_for("gaunt::ProductBasis::forward",
-                       Teams::thread_atoms_policy(space, n_atoms, K, kMaxNuMax, kernel), kernel);
+  Kokkos::parallel_for(
+      "gaunt::ProductBasis::forward",
+      Teams::thread_atoms_policy(space, n_atoms, K, kMaxNuMax, p.atom_team_threads, kernel),
+      kernel);
 }
 
 template <class ExecutionSpace, class MemorySpace>
@@ -185,8 +187,9 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
       }
     });
   };
-  Kokkos::parallel_for("gaunt::ProductBasis::reverse",
-                       Teams::thread_atoms_policy(space, n_atoms, K, n_sh, kernel), kernel);
+  Kokkos::parallel_for(
+      "gaunt::ProductBasis::reverse",
+      Teams::thread_atoms_policy(space, n_atoms, K, n_sh, p.atom_team_threads, kernel), kernel);
 }
 
 }  // namespace gaunt::detail

@@ -36,26 +36,23 @@ struct GauntNetTuning {
   // Local atoms processed together: every per-atom and per-edge buffer is sized to one chunk,
   // so memory is bounded by chunk_atoms × (largest neighbour count) whatever the system size.
   static constexpr int chunk_atoms = 2048;
-  // Threads of one atom's team that take its edges side by side in the reverse atomic basis
-  // (gauntnet_atomic_basis.hpp), each with the channels on its vector lanes.
-  static constexpr int edge_threads = 1;
-  // Chunk atoms per team of the forward atomic basis and of the product basis (both directions),
-  // one per thread. On host one: teams of 2 OpenMP threads ran a 1000-atom step at 0.94-0.98×
-  // (they meet between league ranks).
-  static constexpr int atom_threads = 1;
+  // Threads per team of the per-atom kernels (GauntNetEngine::set_atom_team_threads): in the
+  // reverse atomic basis they take one atom's edges side by side (Ā of the atom stays in cache),
+  // in the forward atomic basis and the product basis each takes an atom of its own. On host
+  // one: teams of 2 OpenMP threads ran a 1000-atom step at 0.94-0.98× (they meet between league
+  // ranks).
+  static constexpr int atom_team_threads = 1;
 };
 
 #ifdef KOKKOS_ENABLE_CUDA
 template <>
 struct GauntNetTuning<Kokkos::Cuda> {
   static constexpr int chunk_atoms = 32768;
-  // 4 warps per block: with one, an SM's limit of 32 resident blocks would cap it at 32 warps
-  // (1024 threads); with 4, its registers set the limit (56 per thread: 9 blocks, 1152 threads).
-  static constexpr int edge_threads = 4;
-  // 4 warps per block for the forward atomic basis and the product basis too, one atom per warp
-  // (40, 48 and 64 registers per thread: 12, 10 and 8 blocks, 48, 40 and 32 warps, where one-warp
-  // blocks would stop at 32).
-  static constexpr int atom_threads = 4;
+  // 4 warps per block: with one, an SM's limit of 32 resident blocks would cap these kernels at
+  // 32 warps (1024 threads); with 4, their registers set the limit (reverse atomic basis 56 per
+  // thread: 9 blocks, 36 warps; forward 40: 12 blocks, 48 warps; product basis 48 and 64: 10 and
+  // 8 blocks).
+  static constexpr int atom_team_threads = 4;
 };
 #endif
 

@@ -255,43 +255,53 @@ TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   // L = 3, ν_max = 4: 1 952 multiplies per channel over 422 + 77 + 16 + 1 tuple entries against
   // 91 grid points × (16 + 10 · 4): the tuples are the default.
   EXPECT_EQ(engine.product_route(), gaunt::ProductRoute::kIndexTuples);
-  for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
-    engine.set_radial_mlp_route(radial_route);
-    for (const auto& [route, route_name] : kProductRoutes) {
-      engine.set_product_route(route);
-      for (const int chunk : {0, 1, 2}) {  // 0: the default chunk size
-        engine.set_chunk_atoms(chunk > 0 ? chunk : gaunt::GauntNetTuning<TypeParam>::chunk_atoms);
-        for (const auto& s : reference().at("structures")) {
-          const std::string name = s.at("name").get<std::string>() + " (" + radial_name + ", " +
-                                   route_name + ", chunk " + std::to_string(chunk) + ")";
-          const HostGraph g = fixture_graph(s);
-          const Outputs out = TestFixture::run(engine, g);
-          const double e_ref = s.at("energy").get<double>();
-          EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
-          expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(),
-                       1e-10, name + " per-atom energy");
-          expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
-                       name + " forces", kForceFloor);
-          const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
-          expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
-                       name + " virial", kForceFloor);
-          const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
-          std::vector<double> wa, wa_want;
-          for (std::size_t i = 0; i < wa_ref.size(); ++i) {
-            for (int c = 0; c < 6; ++c) {
-              wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
-              wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+  EXPECT_EQ(engine.atom_team_threads(), gaunt::GauntNetTuning<TypeParam>::atom_team_threads);
+  EXPECT_THROW(engine.set_atom_team_threads(0), std::invalid_argument);
+  EXPECT_THROW(engine.set_chunk_atoms(0), std::invalid_argument);
+  // Teams of several threads: the GPUs' work sharing of the per-atom kernels (several atoms per
+  // team, one atom's edges over the team's threads), here on OpenMP threads (the tests run with 2,
+  // so 4 is capped to 2; Serial teams stay at 1).
+  for (const int team_threads : {1, 2, 4}) {
+    engine.set_atom_team_threads(team_threads);
+    for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
+      engine.set_radial_mlp_route(radial_route);
+      for (const auto& [route, route_name] : kProductRoutes) {
+        engine.set_product_route(route);
+        for (const int chunk : {0, 1, 2, 3}) {  // 0: the default chunk size
+          engine.set_chunk_atoms(chunk > 0 ? chunk : gaunt::GauntNetTuning<TypeParam>::chunk_atoms);
+          for (const auto& s : reference().at("structures")) {
+            const std::string name = s.at("name").get<std::string>() + " (" + radial_name + ", " +
+                                     route_name + ", chunk " + std::to_string(chunk) +
+                                     ", teams of " + std::to_string(team_threads) + ")";
+            const HostGraph g = fixture_graph(s);
+            const Outputs out = TestFixture::run(engine, g);
+            const double e_ref = s.at("energy").get<double>();
+            EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
+            expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(),
+                         1e-10, name + " per-atom energy");
+            expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()),
+                         1e-10, name + " forces", kForceFloor);
+            const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
+            expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
+                         name + " virial", kForceFloor);
+            const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
+            std::vector<double> wa, wa_want;
+            for (std::size_t i = 0; i < wa_ref.size(); ++i) {
+              for (int c = 0; c < 6; ++c) {
+                wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
+                wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+              }
             }
-          }
-          expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
-          // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
-          double e_sum = 0;
-          for (double e : out.per_atom_energy) e_sum += e;
-          EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
-          for (int c = 0; c < 6; ++c) {
-            double w_sum = 0;
-            for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
-            EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+            expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
+            // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
+            double e_sum = 0;
+            for (double e : out.per_atom_energy) e_sum += e;
+            EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
+            for (int c = 0; c < 6; ++c) {
+              double w_sum = 0;
+              for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
+              EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+            }
           }
         }
       }
