@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -140,6 +141,13 @@ class GauntNetEngine {
   // numbers do not depend on it; tests run the GPUs' work sharing on host teams with it.
   void set_atom_team_threads(int n);
   int atom_team_threads() const { return params_.atom_team_threads; }
+
+  // The host BLAS library that the engine's matrix products call (blas_library()), or
+  // std::nullopt where the engine calls none (GPU memory spaces).
+  static std::optional<BlasLibrary> host_blas() {
+    if constexpr (host_blas_reaches<memory_space>) return blas_library();
+    return std::nullopt;
+  }
 
   // Stage timing (off by default): compute() then fences the execution space around each stage
   // and adds its wall time to stage_seconds()[s], s indexing kStageNames. For profiles (LAMMPS's

@@ -23,6 +23,7 @@
 #define LMP_PAIR_GAUNT_H
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,8 @@
 
 namespace gaunt {
 struct ModelFile;
-}
+struct BlasLibrary;
+}  // namespace gaunt
 
 namespace LAMMPS_NS {
 
@@ -90,10 +92,13 @@ class PairGaunt : public Pair {
     report_engine(Engine::execution_space::name(),
                   engine.radial_mlp_route() == Engine::RadialMlpRoute::kTeams,
                   engine.radial_table_intervals(), engine.precision() == Engine::Precision::kMixed,
-                  engine.chunk_atoms());
+                  engine.chunk_atoms(), Engine::host_blas());
   }
+  // The engine line of the log; with a host BLAS that does not name itself (the reference BLAS
+  // among others), also a warning.
   void report_engine(const std::string& execution_space, bool radial_mlp_teams,
-                     int radial_table_intervals, bool mixed_precision, int chunk_atoms) const;
+                     int radial_table_intervals, bool mixed_precision, int chunk_atoms,
+                     const std::optional<gaunt::BlasLibrary>& host_blas) const;
   // `timer full`: the engine times its stages during the run's steps (like LAMMPS's own Pair
   // time, not the run's set-up force computation, which starts the count afresh). Each native
   // style calls this before its engine computes.

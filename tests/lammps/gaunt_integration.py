@@ -26,6 +26,11 @@ Every check compares LAMMPS with a source independent of the number under test:
                 non-periodic box, si on a 64-atom distorted diamond cell; on 1 and 2 ranks, which
                 also agree with each other.
 
+- `blas`:       the engine line of the log names the BLAS library that the dynamic loader gives
+                the plugin (`ldd`, resolved) as that library names itself (`ctypes`), with no
+                warning; with Debian's reference BLAS put first (LD_LIBRARY_PATH), it names that
+                file, "unnamed", and the run warns once (on 2 ranks).
+
 - `heat_flux`:  on the aspirin molecule in vacuum, `compute heat/flux` with pe/atom, ke/atom and
                 centroid/stress/atom equals the time derivative of the energy moment,
                 J = d/dt Σ_i x_i e_i (exact for an isolated system), by a central difference along
@@ -42,6 +47,7 @@ Usage:
 """
 
 import argparse
+import ctypes
 import json
 import os
 import pathlib
@@ -166,6 +172,7 @@ def run_lmp(
     neigh: str = "half",
     newton: str = "on",
     name: str = "in.lmp",
+    extra_env: Optional[Dict[str, str]] = None,
 ) -> str:
     """Runs LAMMPS (under mpirun for ranks > 1); returns stdout or raises RuntimeError."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -184,6 +191,7 @@ def run_lmp(
         OMPI_MCA_rmaps_base_oversubscribe="1",
         OMPI_ALLOW_RUN_AS_ROOT="1",
         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+        **(extra_env or {}),
     )
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
@@ -664,6 +672,55 @@ def check_stage_times(args: argparse.Namespace, check: Checker) -> None:
                 check(f"{what} run {run}: stage sum over Pair", total - pair_time, 2e-3)
 
 
+def loaded_blas(plugin: str, env: Dict[str, str]) -> pathlib.Path:
+    """The libblas.so.3 that the dynamic loader gives the plugin (ldd), as a file."""
+    out = subprocess.run(
+        ["ldd", plugin], env=dict(os.environ, **env), capture_output=True, text=True, check=True
+    ).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("libblas.so") and "=>" in line:
+            return pathlib.Path(line.split("=>")[1].split("(")[0].strip()).resolve()
+    raise RuntimeError(f"ldd {plugin}: no libblas.so:\n{out}")
+
+
+def blas_own_name(path: pathlib.Path) -> str:
+    """What a BLAS library calls itself (OpenBLAS's configuration string), "" if it does not."""
+    library = ctypes.CDLL(str(path))
+    if not hasattr(library, "openblas_get_config"):
+        return ""
+    library.openblas_get_config.restype = ctypes.c_char_p
+    return library.openblas_get_config().decode()
+
+
+def check_blas(args: argparse.Namespace, check: Checker) -> None:
+    """The log names the host BLAS of the engine's matrix products, and warns when it cannot."""
+    reference_blas = [p for p in sorted(pathlib.Path("/usr/lib").glob("*/blas/libblas.so.3"))]
+    reference_blas = [p for p in reference_blas if not blas_own_name(p.resolve())]
+    if not reference_blas:
+        check.failed = True
+        print(f"{check.label}: no reference BLAS (Debian's libblas3, /usr/lib/*/blas) to run with")
+        return
+    setups = {"default": {}, "reference BLAS": {"LD_LIBRARY_PATH": str(reference_blas[0].parent)}}
+    warning = f"WARNING: pair_style {style_name(args)}: the BLAS library is not OpenBLAS"
+    for what, env in setups.items():
+        blas = loaded_blas(args.plugin, env)
+        name = blas_own_name(blas)
+        if what == "default" and not name:
+            check.failed = True
+            print(f"{check.label}: the default BLAS {blas} does not name itself: not OpenBLAS?")
+        workdir = pathlib.Path(args.workdir) / what.replace(" ", "_")
+        workdir.mkdir(parents=True, exist_ok=True)
+        write_data(workdir / "structure.data", load_reference()["frames"][0])
+        body = header(args.plugin) + gaunt_coeff(style_name(args)) + "run 0\n"
+        out = run_lmp(args.lmp, workdir, body, args.kokkos, args.ranks[0], extra_env=env)
+        line = next((x for x in out.splitlines() if ": GauntNet engine on " in x), "")
+        want = f", BLAS {name or 'unnamed'} ({blas})"
+        print(f"{check.label}: {what}: {line}")
+        check(f"{what}: engine line ends with {want!r}", float(not line.endswith(want)), 0.0)
+        warnings = sum(x.startswith(warning) for x in out.splitlines())
+        check(f"{what}: warnings about the BLAS", abs(warnings - (0 if name else 1)), 0.0)
+
+
 CHECKS = {
     "fd_forces": check_fd_forces,
     "fd_virial": check_fd_virial,
@@ -673,6 +730,7 @@ CHECKS = {
     "rerun": check_rerun,
     "torch_vs_gaunt": check_torch_vs_gaunt,
     "stage_times": check_stage_times,
+    "blas": check_blas,
     "heat_flux": check_heat_flux,
 }
 
