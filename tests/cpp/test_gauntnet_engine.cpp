@@ -642,6 +642,50 @@ class RandomRows {
   std::uniform_real_distribution<double> uniform_{-1.0, 1.0};
 };
 
+// The GPU forms below as functors, so that their calls are host and device code as in the engine's
+// kernels (nvcc warns when a host-only lambda reaches them). One edge's gradient in one team:
+struct EdgeGradientLanes {
+  int K, lmax;
+  double scale;
+  const double *A_bar, *h, *R, *dR, *Y, *Y_grad, *r_ij;
+  double* g_out;
+  template <class Member>
+  KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
+    double g[3];
+    gaunt::atomic_basis_edge_gradient_lanes(gaunt::TeamChannels<Member>{team, K}, lmax, scale,
+                                            A_bar, h, R, dR, Y, Y_grad, r_ij, g);
+    Kokkos::single(Kokkos::PerThread(team), [&]() {
+      for (int c = 0; c < 3; ++c) g_out[c] = g[c];
+    });
+  }
+};
+
+// The rows of test edge e ([e][l K + k] and [e][lm]); every third edge, from the second on, does
+// not contribute.
+struct TestEdgeRows {
+  int K, lmax;
+  const double *h, *R, *Y;
+  KOKKOS_INLINE_FUNCTION gaunt::EdgeRows operator()(const int e) const {
+    gaunt::EdgeRows rows;
+    if (e % 3 != 1) rows = {h, R + e * (lmax + 1) * K, Y + e * (lmax + 1) * (lmax + 1)};
+    return rows;
+  }
+};
+
+// One atom's forward atomic basis in one team.
+struct AtomicBasisLanes {
+  int lmax;
+  double scale;
+  int n_edges;
+  TestEdgeRows edge;
+  double *tile, *A;
+  template <class Member>
+  KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
+    gaunt::atomic_basis_of_atom_lanes(gaunt::TeamChannels<Member>{team, edge.K}, lmax, scale, 0,
+                                      n_edges, edge, tile, A);
+  }
+};
+
 // One edge's gradient with the channels on a team's vector lanes (GPUs; run here in a host team)
 // equals the serial form that the engine tests above check against PyTorch, on random rows, for
 // channel counts below, at and above a warp and every L up to the engine's limit.
@@ -659,17 +703,10 @@ TEST(AtomicBasisEdge, LanesEqualSerial) {
       double serial[3], lanes[3];
       gaunt::atomic_basis_edge_gradient(K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(),
                                         Y.data(), Y_grad.data(), r_ij.data(), serial);
-      Kokkos::parallel_for(Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
-                           [&](const Policy::member_type& team) {
-                             double g[3];
-                             gaunt::atomic_basis_edge_gradient_lanes(
-                                 gaunt::TeamChannels<Policy::member_type>{team, K}, lmax, scale,
-                                 A_bar.data(), h.data(), R.data(), dR.data(), Y.data(),
-                                 Y_grad.data(), r_ij.data(), g);
-                             Kokkos::single(Kokkos::PerThread(team), [&]() {
-                               for (int c = 0; c < 3; ++c) lanes[c] = g[c];
-                             });
-                           });
+      Kokkos::parallel_for(
+          Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
+          EdgeGradientLanes{K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(), Y.data(),
+                            Y_grad.data(), r_ij.data(), lanes});
       Kokkos::fence();
       // Sums of ~4 K (L+1)² terms below 1 in size: their rounding is far below 1e-14 per term.
       ASSERT_GT(std::hypot(serial[0], serial[1], serial[2]), 0.0);
@@ -692,22 +729,14 @@ TEST(AtomicBasisAtom, LanesEqualHost) {
       const int n_sh = (lmax + 1) * (lmax + 1);
       const auto h = random_rows(K), R = random_rows(n_edges * (lmax + 1) * K),
                  Y = random_rows(n_edges * n_sh);
-      const auto edge = [&](const int e) {
-        gaunt::EdgeRows rows;
-        if (e % 3 != 1) rows = {h.data(), &R[e * (lmax + 1) * K], &Y[e * n_sh]};
-        return rows;
-      };
+      const TestEdgeRows edge{K, lmax, h.data(), R.data(), Y.data()};
       const double scale = 0.37;
       // A rows start as garbage: both forms must overwrite every value.
       std::vector<double> host(n_sh * K, 9.0), lanes(n_sh * K, 9.0), t(K),
           tile((2 * lmax + 1) * K, 5.0);
       gaunt::atomic_basis_of_atom_host(K, lmax, scale, 0, n_edges, edge, t.data(), host.data());
       Kokkos::parallel_for(Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
-                           [&](const Policy::member_type& team) {
-                             gaunt::atomic_basis_of_atom_lanes(
-                                 gaunt::TeamChannels<Policy::member_type>{team, K}, lmax, scale, 0,
-                                 n_edges, edge, tile.data(), lanes.data());
-                           });
+                           AtomicBasisLanes{lmax, scale, n_edges, edge, tile.data(), lanes.data()});
       Kokkos::fence();
       // Independent of both: the sum written out, A_{lm,k} = scale Σ_e h_k R_{e,k,l} Y_{e,lm}.
       for (int l = 0; l <= lmax; ++l) {
