@@ -2,7 +2,8 @@
 // written once for every backend (channel_loops.hpp). The host copies are out of line
 // (atomic_basis_edge.cpp) so that they are also compiled for AVX2 + FMA CPUs (host_clones.hpp).
 // Rows: A, Ā [lm][k] of the centre atom; R, dR [l K + k]; Y [lm]; ∂Y [lm][3]; h [k] the embedding
-// of s_j; scale = 1/n̄.
+// of s_j; scale = 1/n̄. R and dR are float64, or float32 (RowReal = float: the radial MLP's own
+// numbers with `precision mixed`, half the bytes to read); every product and sum is float64.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -13,14 +14,14 @@
 namespace gaunt {
 
 // A_{lm,k} += t_k Y_lm with t_k = scale h_k R_{k,l} (t: K doubles of scratch).
-template <class Channels>
+template <class Channels, class RowReal>
 KOKKOS_FORCEINLINE_FUNCTION void add_edge_to_atomic_basis(const Channels& channels, int lmax,
                                                           double scale, const double* h,
-                                                          const double* R, const double* Y,
+                                                          const RowReal* R, const double* Y,
                                                           double* t, double* A) {
   const int K = channels.K;
   for (int l = 0; l <= lmax; ++l) {
-    const double* R_l = R + l * K;
+    const RowReal* R_l = R + l * K;
     channels([&](const int k) { t[k] = scale * h[k] * R_l[k]; });
     for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
       const double y = Y[lm];
@@ -31,17 +32,22 @@ KOKKOS_FORCEINLINE_FUNCTION void add_edge_to_atomic_basis(const Channels& channe
 }
 
 // The host copies of add_edge_to_atomic_basis (above) and atomic_basis_edge_gradient (below), in
-// atomic_basis_edge.cpp.
-void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const double* R,
+// atomic_basis_edge.cpp, for RowReal = double and float.
+template <class RowReal>
+void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const RowReal* R,
                                    const double* Y, double* t, double* A);
+template <class RowReal>
 void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
-                                     const double* h, const double* R, const double* dR,
+                                     const double* h, const RowReal* R, const RowReal* dR,
                                      const double* Y, const double* Y_grad, const double* r_ij,
                                      double* g);
 
 // The rows of one edge that the forward pass reads (h = nullptr: the edge does not contribute).
+template <class RowReal = double>
 struct EdgeRows {
-  const double *h = nullptr, *R = nullptr, *Y = nullptr;
+  const double* h = nullptr;
+  const RowReal* R = nullptr;
+  const double* Y = nullptr;
 };
 
 // One atom's A on host: its edges' shares added in turn straight into A (in cache on a CPU),
@@ -52,7 +58,7 @@ void atomic_basis_of_atom_host(int K, int lmax, double scale, int e_begin, int e
   const int n = (lmax + 1) * (lmax + 1) * K;
   for (int x = 0; x < n; ++x) A[x] = 0.0;
   for (int e = e_begin; e < e_end; ++e) {
-    const EdgeRows rows = edge(e);
+    const auto rows = edge(e);
     if (rows.h != nullptr)
       add_edge_to_atomic_basis_host(K, lmax, scale, rows.h, rows.R, rows.Y, t, A);
   }
@@ -74,9 +80,10 @@ KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_of_atom_lanes(const TeamChannels<M
       for (int m = 0; m < n_m; ++m) tile[m * K + k] = 0.0;
     });
     for (int e = e_begin; e < e_end; ++e) {
-      const EdgeRows rows = edge(e);
+      const auto rows = edge(e);
       if (rows.h == nullptr) continue;
-      const double *R_l = rows.R + l * K, *Y_l = rows.Y + l * l;
+      const auto* R_l = rows.R + l * K;
+      const double* Y_l = rows.Y + l * l;
       channels([&](const int k) {
         const double t = scale * rows.h[k] * R_l[k];
         for (int m = 0; m < n_m; ++m) tile[m * K + k] += t * Y_l[m];
@@ -91,15 +98,16 @@ KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_of_atom_lanes(const TeamChannels<M
 // g = ∂E/∂r_ij of one edge from Ā (see reverse_atomic_basis): with w_k = scale Ā_{lm,k} h_k,
 //   Ȳ_lm = Σ_k w_k R_{k,l},   g = r̂ Σ_lm Y_lm Σ_k w_k dR_{k,l}/dr + Σ_lm Ȳ_lm ∂Y_lm/∂r_ij.
 // Serial in k (host: the two sums over k per lm are SIMD partial sums).
+template <class RowReal>
 KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient(int K, int lmax, double scale,
                                                             const double* A_bar, const double* h,
-                                                            const double* R, const double* dR,
+                                                            const RowReal* R, const RowReal* dR,
                                                             const double* Y, const double* Y_grad,
                                                             const double* r_ij, double* g) {
   double dE_dr = 0.0, g_x = 0.0, g_y = 0.0, g_z = 0.0;  // in registers: g may alias the rows
   for (int l = 0; l <= lmax; ++l) {
-    const double* R_l = R + l * K;
-    const double* dR_l = dR + l * K;
+    const RowReal* R_l = R + l * K;
+    const RowReal* dR_l = dR + l * K;
     for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
       const double* A_bar_lm = A_bar + lm * K;
       double r_sum = 0.0, dr_sum = 0.0;
@@ -153,10 +161,10 @@ namespace gaunt {
 //   ∂Y_lm,
 // so that a warp reads the edge's R and dR rows, and Ā, coalesced (one thread per edge would read
 // rows 2 kB apart), at 7 flops per (lm, k) against 3 and 2 reductions per lm in the serial form.
-template <class Member>
+template <class Member, class RowReal>
 KOKKOS_FORCEINLINE_FUNCTION void atomic_basis_edge_gradient_lanes(
     const TeamChannels<Member>& channels, int lmax, double scale, const double* A_bar,
-    const double* h, const double* R, const double* dR, const double* Y, const double* Y_grad,
+    const double* h, const RowReal* R, const RowReal* dR, const double* Y, const double* Y_grad,
     const double* r_ij, double* g) {
   const int K = channels.K;
   EdgeGradientSums sums;

@@ -95,13 +95,20 @@ struct AtomTeams {
   }
 };
 
+// Rows of R or dR/dr, float64 or float32 (EdgeBasis::float_rows).
+template <class RowReal, class MemorySpace>
+using RadialRows = Kokkos::View<RowReal**, Kokkos::LayoutRight, MemorySpace>;
+
 // The forward, one thread per chunk atom (AtomTeams::thread_atoms_policy), each adding its edges'
 // shares in turn: on host straight into A (add_edge_to_atomic_basis_host, its t_k in the thread's
-// scratch), on GPUs degree by degree in the thread's scratch (atomic_basis_of_atom_lanes).
-template <class ExecutionSpace, class MemorySpace>
+// scratch), on GPUs degree by degree in the thread's scratch (atomic_basis_of_atom_lanes). R from
+// `radial`, basis.radial or basis.radial_f32.
+template <class ExecutionSpace, class MemorySpace, class RowReal>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
-                          const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
+                          const EdgeBasis<MemorySpace>& basis,
+                          const RadialRows<RowReal, MemorySpace>& radial,
+                          const AtomFeatures<MemorySpace>& A) {
   using Teams = AtomTeams<ExecutionSpace>;
   const auto offsets = graph.offsets;
   const auto b = basis;
@@ -114,9 +121,9 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
       const int e_begin = offsets(first + a) - edge_begin;
       const int e_end = offsets(first + a + 1) - edge_begin;
       const auto edge = [&](const int e) {
-        EdgeRows rows_e;
+        EdgeRows<RowReal> rows_e;
         const int sj = b.species_j(e);
-        if (sj >= 0) rows_e = {&embedding(sj, 0), &b.radial(b.radial_row(e), 0), &b.sh(e, 0)};
+        if (sj >= 0) rows_e = {&embedding(sj, 0), &radial(b.radial_row(e), 0), &b.sh(e, 0)};
         return rows_e;
       };
       KOKKOS_IF_ON_HOST((
@@ -131,17 +138,30 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
       Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, kernel), kernel);
 }
 
+template <class ExecutionSpace, class MemorySpace>
+void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                          const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
+  if (basis.float_rows())
+    forward_atomic_basis(space, p, graph, chunk, basis, basis.radial_f32, A);
+  else
+    forward_atomic_basis(space, p, graph, chunk, basis, basis.radial, A);
+}
+
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers
 // and consumed at once by the chain rule through r = |r_ij| and Y(r̂),
 //   g_e = ∂E/∂r_ij = r̂ Σ_{l,k} R̄_{e,lK+k} dR_{lK+k}/dr + Σ_lm Ȳ_{e,lm} ∂Y_lm/∂r_ij,
 // so only g_e is stored (the fused edge kernel of DESIGN.md §8). One team per chunk atom, whose
 // threads (GauntNetParameters::atom_team_threads) share its edges (Ā of the atom stays in cache):
 // on host one SIMD thread per edge (atomic_basis_edge_gradient), on GPUs the channels on each
-// thread's vector lanes (atomic_basis_edge_gradient_lanes).
-template <class ExecutionSpace, class MemorySpace>
+// thread's vector lanes (atomic_basis_edge_gradient_lanes). R and dR/dr from `radial` and
+// `radial_deriv` (float64 or float32 rows of basis).
+template <class ExecutionSpace, class MemorySpace, class RowReal>
 void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis,
+                          const RadialRows<RowReal, MemorySpace>& radial,
+                          const RadialRows<RowReal, MemorySpace>& radial_deriv,
                           const AtomFeatures<MemorySpace>& A_adj,
                           const EdgeBasisAdj<MemorySpace>& basis_adj) {
   using Teams = AtomTeams<ExecutionSpace>;
@@ -162,7 +182,7 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
       if (sj >= 0) {
         const int row = b.radial_row(e);
         const double* h = &embedding(sj, 0);
-        const double *R = &b.radial(row, 0), *dR = &b.radial_deriv(row, 0);
+        const RowReal *R = &radial(row, 0), *dR = &radial_deriv(row, 0);
         const double *Y = &b.sh(e, 0), *Y_grad = &b.sh_grad(e, 0, 0), *r_ij = &b.vector(e, 0);
         KOKKOS_IF_ON_HOST((atomic_basis_edge_gradient_host(K, lmax, inv_avg, A_bar, h, R, dR, Y,
                                                            Y_grad, r_ij, g);))
@@ -178,6 +198,20 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   Kokkos::parallel_for("gaunt::AtomicBasis::reverse",
                        Teams::threads_policy(space, chunk.n_atoms, K, p.atom_team_threads, kernel),
                        kernel);
+}
+
+template <class ExecutionSpace, class MemorySpace>
+void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
+                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                          const EdgeBasis<MemorySpace>& basis,
+                          const AtomFeatures<MemorySpace>& A_adj,
+                          const EdgeBasisAdj<MemorySpace>& basis_adj) {
+  if (basis.float_rows())
+    reverse_atomic_basis(space, p, graph, chunk, basis, basis.radial_f32, basis.radial_deriv_f32,
+                         A_adj, basis_adj);
+  else
+    reverse_atomic_basis(space, p, graph, chunk, basis, basis.radial, basis.radial_deriv, A_adj,
+                         basis_adj);
 }
 
 }  // namespace gaunt

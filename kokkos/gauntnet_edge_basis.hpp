@@ -12,6 +12,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <limits>
+#include <stdexcept>
 
 #include "gauntnet_graph.hpp"
 #include "gauntnet_parameters.hpp"
@@ -45,12 +46,18 @@ struct EdgeBasis {
   View<double*> row_distance;   // [row] r of the row's edge (for rows not in a batch)
   View<double**> radial;        // [row][(L+1)K] R_{k,l}(r) at l K + k
   View<double**> radial_deriv;  // [row][(L+1)K] dR_{k,l}/dr
-  View<double**> sh;            // [e][M] Y_lm(r̂)
-  View<double***> sh_grad;      // [e][M][3] ∂Y_lm/∂r_ij
+  // The same rows in float32 instead (float_rows): with `precision mixed` and no table they are
+  // the float32 MLP's own numbers, and the atomic basis reads half the bytes. One pair is sized.
+  View<float**> radial_f32, radial_deriv_f32;
+  View<double**> sh;        // [e][M] Y_lm(r̂)
+  View<double***> sh_grad;  // [e][M][3] ∂Y_lm/∂r_ij
 
-  void reserve(int n_edges, int n_radial, int n_sh) {
-    if (int(centre.extent(0)) >= n_edges && int(radial.extent(1)) == n_radial &&
-        int(sh.extent(1)) == n_sh)
+  bool float_rows() const { return radial_f32.extent(0) > 0; }
+
+  void reserve(int n_edges, int n_radial, int n_sh, bool float_rows_wanted) {
+    const int row_width = int(float_rows() ? radial_f32.extent(1) : radial.extent(1));
+    if (int(centre.extent(0)) >= n_edges && float_rows() == float_rows_wanted &&
+        row_width == n_radial && int(sh.extent(1)) == n_sh)
       return;
     const auto no_init = [](const char* label) {
       return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
@@ -61,15 +68,20 @@ struct EdgeBasis {
     radial_row = View<int*>(no_init("gaunt::EdgeBasis::radial_row"), n_edges);
     row_distance = View<double*>(no_init("gaunt::EdgeBasis::row_distance"), n_edges);
     vector = View<double* [3]>(no_init("gaunt::EdgeBasis::vector"), n_edges);
-    radial = View<double**>(no_init("gaunt::EdgeBasis::radial"), n_edges, n_radial);
-    radial_deriv = View<double**>(no_init("gaunt::EdgeBasis::radial_deriv"), n_edges, n_radial);
+    const int double_rows = float_rows_wanted ? 0 : n_edges, float_rows_n = n_edges - double_rows;
+    radial = View<double**>(no_init("gaunt::EdgeBasis::radial"), double_rows, n_radial);
+    radial_deriv = View<double**>(no_init("gaunt::EdgeBasis::radial_deriv"), double_rows, n_radial);
+    radial_f32 = View<float**>(no_init("gaunt::EdgeBasis::radial_f32"), float_rows_n, n_radial);
+    radial_deriv_f32 =
+        View<float**>(no_init("gaunt::EdgeBasis::radial_deriv_f32"), float_rows_n, n_radial);
     sh = View<double**>(no_init("gaunt::EdgeBasis::sh"), n_edges, n_sh);
     sh_grad = View<double***>(no_init("gaunt::EdgeBasis::sh_grad"), n_edges, n_sh, 3);
   }
   std::size_t bytes() const {
     return centre.span() * 4 * sizeof(int) +
            (vector.span() + row_distance.span() + 2 * radial.span() + sh.span() + sh_grad.span()) *
-               sizeof(double);
+               sizeof(double) +
+           2 * radial_f32.span() * sizeof(float);
   }
 };
 
@@ -191,13 +203,15 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
         ++row;
       },
       n_rows);
-  const int n_radial = (p.lmax + 1) * p.channels, n_sh = p.n_sh, n_bessel = p.num_bessel;
+  const int n_sh = p.n_sh, n_bessel = p.num_bessel;
   const bool batched = table.n_intervals == 0;
   const bool batched_exact = batched && !mixed_precision,
              batched_mixed = batched && mixed_precision;
   const bool gemm = route == RadialMlpRoute::kGemm;
-  if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, n_radial, gemm);
-  if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, n_radial, gemm);
+  if (batched_mixed && !b.float_rows())
+    throw std::logic_error("forward_edge_basis: precision mixed without a table needs float rows");
+  if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, gemm);
+  if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, gemm);
   const auto rows = batches.exact.input;
   const auto rows_f32 = batches.mixed.input;
   Kokkos::parallel_for(
@@ -251,14 +265,14 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
             radial_functions<double>(p, r, &b.radial(row, 0), &b.radial_deriv(row, 0));
         });
   }
-  const auto run_batch = [&](const auto& batch) {
+  const auto run_batch = [&](const auto& batch, const auto& R, const auto& dR) {
     if (gemm)
-      radial_functions_blas(space, p, batch, n_rows, b.radial, b.radial_deriv);
+      radial_functions_blas(space, p, batch, n_rows, R, dR);
     else
-      radial_functions_teams(space, p, batch.input, n_rows, b.radial, b.radial_deriv);
+      radial_functions_teams(space, p, batch.input, n_rows, R, dR);
   };
-  if (batched_exact) run_batch(batches.exact);
-  if (batched_mixed) run_batch(batches.mixed);
+  if (batched_exact) run_batch(batches.exact, b.radial, b.radial_deriv);
+  if (batched_mixed) run_batch(batches.mixed, b.radial_f32, b.radial_deriv_f32);
   return {min_r, n_rows};
 }
 

@@ -233,7 +233,9 @@ template <class ExecutionSpace>
 void GauntNetEngine<ExecutionSpace>::reserve_chunk(int n_atoms, int n_edges) {
   const auto& p = params_;
   const int n_radial = (p.lmax + 1) * p.channels;
-  edge_basis_.reserve(n_edges, n_radial, p.n_sh);
+  // float32 rows where the float32 MLP writes them all (no table).
+  edge_basis_.reserve(n_edges, n_radial, p.n_sh,
+                      precision_ == Precision::kMixed && radial_table_.n_intervals == 0);
   edge_basis_adj_.reserve(n_edges);
   reserve_atom_features(A_, "gaunt::AtomicBasis::A", n_atoms, p.n_sh, p.channels);
   reserve_atom_features(A_adj_, "gaunt::AtomicBasis::A_adj", n_atoms, p.n_sh, p.channels);

@@ -43,8 +43,7 @@ struct RadialBlas {
   Rows hidden;
   Kokkos::Experimental::UniqueToken<ExecutionSpace> token;
 
-  // n_radial = (L+1)K, the last layer's width: float32 outputs pass through `hidden`.
-  void reserve(int n_edges, int n_bessel, int n_radial, bool gemm) {
+  void reserve(int n_edges, int n_bessel, bool gemm) {
     if (int(input.extent(0)) < 2 * n_edges || int(input.extent(1)) != n_bessel) {
       input = Rows(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string("gaunt::RadialBlas::input")),
@@ -52,8 +51,7 @@ struct RadialBlas {
     }
     if (!gemm) return;
     constexpr bool host = host_blas_reaches<MemorySpace>;
-    const int width =
-        std::is_same_v<Real, float> && n_radial > kMaxRadialWidth ? n_radial : kMaxRadialWidth;
+    const int width = kMaxRadialWidth;  // hidden layers (the last writes R and dR)
     const int block = host ? kRadialBlasBlock : kRadialGemmDeviceBlock;
     if (int(hidden.extent(1)) < 2 * block * width) {
       hidden = Rows(
@@ -66,12 +64,12 @@ struct RadialBlas {
 };
 
 // R(e, ·) and dR(e, ·) for the edges e < n_edges of `blas.input` (rows of inactive edges are zero
-// and give zero), on host.
+// and give zero), on host, in Real (the last product writes them).
 template <class ExecutionSpace, class MemorySpace, class Real>
 void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                            const RadialBlas<ExecutionSpace, MemorySpace, Real>& blas, int n_edges,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& R,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& dR) {
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& R,
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& dR) {
   static_assert(host_blas_reaches<MemorySpace>, "BLAS reads host memory only");
   const int ld_out = int(R.extent(1)),
             n_blocks = (n_edges + kRadialBlasBlock - 1) / kRadialBlasBlock;
@@ -91,19 +89,9 @@ void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters
           const Real* W = weights + p.layer_offset[t];
           Real* a = &b.hidden(2 * id + t % 2, 0);
           if (t + 1 == p.n_layers) {
-            if constexpr (std::is_same_v<Real, double>) {
-              // Values (even rows) into R, tangents (odd rows) into dR.
-              gemm_rows(ne, n_out, n_in, z, 2 * ld_z, W, &R(e0, 0), ld_out);
-              gemm_rows(ne, n_out, n_in, z + ld_z, 2 * ld_z, W, &dR(e0, 0), ld_out);
-            } else {
-              gemm_rows(2 * ne, n_out, n_in, z, ld_z, W, a, n_out);
-              for (int e = 0; e < ne; ++e) {
-                for (int o = 0; o < n_out; ++o) {
-                  R(e0 + e, o) = a[2 * e * n_out + o];
-                  dR(e0 + e, o) = a[(2 * e + 1) * n_out + o];
-                }
-              }
-            }
+            // Values (even rows) into R, tangents (odd rows) into dR.
+            gemm_rows(ne, n_out, n_in, z, 2 * ld_z, W, &R(e0, 0), ld_out);
+            gemm_rows(ne, n_out, n_in, z + ld_z, 2 * ld_z, W, &dR(e0, 0), ld_out);
             break;
           }
           gemm_rows(2 * ne, n_out, n_in, z, ld_z, W, a, n_out);
@@ -123,8 +111,8 @@ void radial_functions_blas(const ExecutionSpace& space, const GauntNetParameters
 template <class MemorySpace, class Real>
 void radial_functions_blas(const Kokkos::Cuda& space, const GauntNetParameters<MemorySpace>& p,
                            const RadialBlas<Kokkos::Cuda, MemorySpace, Real>& blas, int n_edges,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& R,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& dR) {
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& R,
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& dR) {
   const Cublas& cublas = Cublas::instance();
   const cudaStream_t stream = space.cuda_stream();
   const int ld_out = int(R.extent(1));
@@ -138,20 +126,9 @@ void radial_functions_blas(const Kokkos::Cuda& space, const GauntNetParameters<M
       const Real* W = weights + p.layer_offset[t];
       Real* a = &blas.hidden(t % 2, 0);
       if (t + 1 == p.n_layers) {
-        if constexpr (std::is_same_v<Real, double>) {
-          // Values (even rows) into R, tangents (odd rows) into dR.
-          cublas.gemm_rows(stream, ne, n_out, n_in, z, 2 * ld_z, W, &R(e0, 0), ld_out);
-          cublas.gemm_rows(stream, ne, n_out, n_in, z + ld_z, 2 * ld_z, W, &dR(e0, 0), ld_out);
-        } else {
-          cublas.gemm_rows(stream, 2 * ne, n_out, n_in, z, ld_z, W, a, n_out);
-          Kokkos::parallel_for(
-              "gaunt::RadialBlas::outputs", Kokkos::RangePolicy<Kokkos::Cuda>(space, 0, ne * n_out),
-              KOKKOS_LAMBDA(const int x) {
-                const int e = x / n_out, o = x % n_out;
-                R(e0 + e, o) = a[2 * e * n_out + o];
-                dR(e0 + e, o) = a[(2 * e + 1) * n_out + o];
-              });
-        }
+        // Values (even rows) into R, tangents (odd rows) into dR.
+        cublas.gemm_rows(stream, ne, n_out, n_in, z, 2 * ld_z, W, &R(e0, 0), ld_out);
+        cublas.gemm_rows(stream, ne, n_out, n_in, z + ld_z, 2 * ld_z, W, &dR(e0, 0), ld_out);
         break;
       }
       cublas.gemm_rows(stream, 2 * ne, n_out, n_in, z, ld_z, W, a, n_out);

@@ -19,15 +19,16 @@
 namespace gaunt {
 
 // R(e, ·) and dR(e, ·) for the edges e < n_edges of `input` ([2 e][N_b] as in RadialBlas; zero
-// rows give zero). Real = double: the exact path; Real = float: `precision mixed`. Returns the
+// rows give zero), in Real. Real = double: the exact path; Real = float: `precision mixed`. Returns
+// the
 // threads per team: kRadialTeamThreads, or fewer where the layers are narrower or the backend
 // allows fewer (on host, where BLAS runs the MLP and this serves the tests, the OpenMP threads).
 template <class ExecutionSpace, class MemorySpace, class Real>
 int radial_functions_teams(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                            const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& input,
                            int n_edges,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& R,
-                           const Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace>& dR) {
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& R,
+                           const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& dR) {
   constexpr int Rows = kRadialTeamRows;
   using Policy = Kokkos::TeamPolicy<ExecutionSpace>;
   using Member = typename Policy::member_type;

@@ -579,8 +579,8 @@ TEST(RadialFunctions, BatchesEqualPerEdge) {
   const auto check = [&](auto real, double tolerance) {
     using Real = decltype(real);
     gaunt::RadialBlas<Host, Kokkos::HostSpace, Real> blas;
-    blas.reserve(n_edges, N_b, Q, true);
-    using Rows = Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>;
+    blas.reserve(n_edges, N_b, true);
+    using Rows = Kokkos::View<Real**, Kokkos::LayoutRight, Kokkos::HostSpace>;
     const Rows R("R", n_edges, Q), dR("dR", n_edges, Q);
     for (int e = 0; e < n_edges; ++e) {
       for (int n = 0; n < N_b; ++n) blas.input(2 * e, n) = blas.input(2 * e + 1, n) = Real(0);
@@ -644,10 +644,13 @@ class RandomRows {
 
 // The GPU forms below as functors, so that their calls are host and device code as in the engine's
 // kernels (nvcc warns when a host-only lambda reaches them). One edge's gradient in one team:
+template <class RowReal>
 struct EdgeGradientLanes {
   int K, lmax;
   double scale;
-  const double *A_bar, *h, *R, *dR, *Y, *Y_grad, *r_ij;
+  const double *A_bar, *h;
+  const RowReal *R, *dR;
+  const double *Y, *Y_grad, *r_ij;
   double* g_out;
   template <class Member>
   KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
@@ -662,22 +665,26 @@ struct EdgeGradientLanes {
 
 // The rows of test edge e ([e][l K + k] and [e][lm]); every third edge, from the second on, does
 // not contribute.
+template <class RowReal>
 struct TestEdgeRows {
   int K, lmax;
-  const double *h, *R, *Y;
-  KOKKOS_INLINE_FUNCTION gaunt::EdgeRows operator()(const int e) const {
-    gaunt::EdgeRows rows;
+  const double* h;
+  const RowReal* R;
+  const double* Y;
+  KOKKOS_INLINE_FUNCTION gaunt::EdgeRows<RowReal> operator()(const int e) const {
+    gaunt::EdgeRows<RowReal> rows;
     if (e % 3 != 1) rows = {h, R + e * (lmax + 1) * K, Y + e * (lmax + 1) * (lmax + 1)};
     return rows;
   }
 };
 
 // One atom's forward atomic basis in one team.
+template <class RowReal>
 struct AtomicBasisLanes {
   int lmax;
   double scale;
   int n_edges;
-  TestEdgeRows edge;
+  TestEdgeRows<RowReal> edge;
   double *tile, *A;
   template <class Member>
   KOKKOS_INLINE_FUNCTION void operator()(const Member& team) const {
@@ -689,29 +696,54 @@ struct AtomicBasisLanes {
 // One edge's gradient with the channels on a team's vector lanes (GPUs; run here in a host team)
 // equals the serial form that the engine tests above check against PyTorch, on random rows, for
 // channel counts below, at and above a warp and every L up to the engine's limit.
-TEST(AtomicBasisEdge, LanesEqualSerial) {
+// R and dR rows of both types the engine keeps: float64, and float32 with `precision mixed`.
+template <class RowReal>
+class AtomicBasisRows : public ::testing::Test {};
+using RowTypes = ::testing::Types<double, float>;
+TYPED_TEST_SUITE(AtomicBasisRows, RowTypes);
+
+// Random rows in the row type.
+template <class RowReal>
+std::vector<RowReal> rows_of(const std::vector<double>& values) {
+  return std::vector<RowReal>(values.begin(), values.end());
+}
+
+TYPED_TEST(AtomicBasisRows, EdgeGradientLanesEqualSerial) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   using Policy = Kokkos::TeamPolicy<Host>;
   RandomRows random_rows(11);
   for (const int K : {5, 32, 48}) {
     for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
       const int n_sh = (lmax + 1) * (lmax + 1), n_radial = (lmax + 1) * K;
-      const auto A_bar = random_rows(n_sh * K), h = random_rows(K), R = random_rows(n_radial),
-                 dR = random_rows(n_radial), Y = random_rows(n_sh), Y_grad = random_rows(3 * n_sh),
-                 r_ij = random_rows(3);
+      const auto A_bar = random_rows(n_sh * K), h = random_rows(K), Y = random_rows(n_sh),
+                 Y_grad = random_rows(3 * n_sh), r_ij = random_rows(3);
+      const auto R = rows_of<TypeParam>(random_rows(n_radial)),
+                 dR = rows_of<TypeParam>(random_rows(n_radial));
       const double scale = 0.37;
-      double serial[3], lanes[3];
+      double serial[3], host[3], lanes[3], in_double[3];
       gaunt::atomic_basis_edge_gradient(K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(),
                                         Y.data(), Y_grad.data(), r_ij.data(), serial);
+      gaunt::atomic_basis_edge_gradient_host(K, lmax, scale, A_bar.data(), h.data(), R.data(),
+                                             dR.data(), Y.data(), Y_grad.data(), r_ij.data(), host);
       Kokkos::parallel_for(
           Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
-          EdgeGradientLanes{K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(), Y.data(),
-                            Y_grad.data(), r_ij.data(), lanes});
+          EdgeGradientLanes<TypeParam>{K, lmax, scale, A_bar.data(), h.data(), R.data(), dR.data(),
+                                       Y.data(), Y_grad.data(), r_ij.data(), lanes});
       Kokkos::fence();
+      // The same rows as float64: float rows only change what is stored, every sum is float64
+      // (float32 sums would be ~1e-7 off).
+      const auto R_d = rows_of<double>({R.begin(), R.end()}),
+                 dR_d = rows_of<double>({dR.begin(), dR.end()});
+      gaunt::atomic_basis_edge_gradient(K, lmax, scale, A_bar.data(), h.data(), R_d.data(),
+                                        dR_d.data(), Y.data(), Y_grad.data(), r_ij.data(),
+                                        in_double);
       // Sums of ~4 K (L+1)² terms below 1 in size: their rounding is far below 1e-14 per term.
       ASSERT_GT(std::hypot(serial[0], serial[1], serial[2]), 0.0);
-      for (int c = 0; c < 3; ++c)
+      for (int c = 0; c < 3; ++c) {
         EXPECT_NEAR(lanes[c], serial[c], 1e-14 * K * n_sh) << "K " << K << ", L " << lmax;
+        EXPECT_NEAR(host[c], serial[c], 1e-14 * K * n_sh) << "K " << K << ", L " << lmax;
+        EXPECT_NEAR(in_double[c], serial[c], 1e-14 * K * n_sh) << "K " << K << ", L " << lmax;
+      }
     }
   }
 }
@@ -719,7 +751,7 @@ TEST(AtomicBasisEdge, LanesEqualSerial) {
 // One atom's forward atomic basis in its GPU form (atomic_basis_of_atom_lanes: degree by degree in
 // scratch, channels on the vector lanes) equals the host form (every edge straight into A), here in
 // a host team, for several K and L and with edges that do not contribute (h = nullptr) in between.
-TEST(AtomicBasisAtom, LanesEqualHost) {
+TYPED_TEST(AtomicBasisRows, AtomLanesEqualHost) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   using Policy = Kokkos::TeamPolicy<Host>;
   RandomRows random_rows(12);
@@ -727,16 +759,17 @@ TEST(AtomicBasisAtom, LanesEqualHost) {
   for (const int K : {5, 32, 48}) {
     for (const int lmax : {0, 1, 3, gaunt::kMaxEngineLmax}) {
       const int n_sh = (lmax + 1) * (lmax + 1);
-      const auto h = random_rows(K), R = random_rows(n_edges * (lmax + 1) * K),
-                 Y = random_rows(n_edges * n_sh);
-      const TestEdgeRows edge{K, lmax, h.data(), R.data(), Y.data()};
+      const auto h = random_rows(K), Y = random_rows(n_edges * n_sh);
+      const auto R = rows_of<TypeParam>(random_rows(n_edges * (lmax + 1) * K));
+      const TestEdgeRows<TypeParam> edge{K, lmax, h.data(), R.data(), Y.data()};
       const double scale = 0.37;
       // A rows start as garbage: both forms must overwrite every value.
       std::vector<double> host(n_sh * K, 9.0), lanes(n_sh * K, 9.0), t(K),
           tile((2 * lmax + 1) * K, 5.0);
       gaunt::atomic_basis_of_atom_host(K, lmax, scale, 0, n_edges, edge, t.data(), host.data());
-      Kokkos::parallel_for(Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
-                           AtomicBasisLanes{lmax, scale, n_edges, edge, tile.data(), lanes.data()});
+      Kokkos::parallel_for(
+          Policy(Host(), 1, 1, std::min(K, Policy::vector_length_max())),
+          AtomicBasisLanes<TypeParam>{lmax, scale, n_edges, edge, tile.data(), lanes.data()});
       Kokkos::fence();
       // Independent of both: the sum written out, A_{lm,k} = scale Σ_e h_k R_{e,k,l} Y_{e,lm}.
       for (int l = 0; l <= lmax; ++l) {
@@ -745,7 +778,8 @@ TEST(AtomicBasisAtom, LanesEqualHost) {
             double expected = 0.0;
             for (int e = 0; e < n_edges; ++e)
               if (e % 3 != 1)
-                expected += scale * h[k] * R[(e * (lmax + 1) + l) * K + k] * Y[e * n_sh + lm];
+                expected +=
+                    scale * h[k] * double(R[(e * (lmax + 1) + l) * K + k]) * Y[e * n_sh + lm];
             ASSERT_NEAR(host[lm * K + k], expected, 1e-14) << "K " << K << ", L " << lmax;
             ASSERT_NEAR(lanes[lm * K + k], expected, 1e-14) << "K " << K << ", L " << lmax;
           }
