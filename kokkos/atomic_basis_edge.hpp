@@ -32,13 +32,17 @@ KOKKOS_FORCEINLINE_FUNCTION void add_edge_to_atomic_basis(const Channels& channe
 }
 
 // The host copies of add_edge_to_atomic_basis (above) and atomic_basis_edge_gradient (below), in
-// atomic_basis_edge.cpp, for RowReal = double and float.
-template <class RowReal>
-void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const RowReal* R,
+// atomic_basis_edge.cpp, for float64 and float32 rows.
+void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const double* R,
                                    const double* Y, double* t, double* A);
-template <class RowReal>
+void add_edge_to_atomic_basis_host(int K, int lmax, double scale, const double* h, const float* R,
+                                   const double* Y, double* t, double* A);
 void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
-                                     const double* h, const RowReal* R, const RowReal* dR,
+                                     const double* h, const double* R, const double* dR,
+                                     const double* Y, const double* Y_grad, const double* r_ij,
+                                     double* g);
+void atomic_basis_edge_gradient_host(int K, int lmax, double scale, const double* A_bar,
+                                     const double* h, const float* R, const float* dR,
                                      const double* Y, const double* Y_grad, const double* r_ij,
                                      double* g);
 
