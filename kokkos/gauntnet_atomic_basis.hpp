@@ -142,7 +142,7 @@ template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
-  if (basis.float_rows())
+  if (basis.float_rows)
     forward_atomic_basis(space, p, graph, chunk, basis, basis.radial_f32, A);
   else
     forward_atomic_basis(space, p, graph, chunk, basis, basis.radial, A);
@@ -206,7 +206,7 @@ void reverse_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
                           const EdgeBasis<MemorySpace>& basis,
                           const AtomFeatures<MemorySpace>& A_adj,
                           const EdgeBasisAdj<MemorySpace>& basis_adj) {
-  if (basis.float_rows())
+  if (basis.float_rows)
     reverse_atomic_basis(space, p, graph, chunk, basis, basis.radial_f32, basis.radial_deriv_f32,
                          A_adj, basis_adj);
   else

@@ -49,16 +49,16 @@ struct EdgeBasis {
   // The same rows in float32 instead (float_rows): with `precision mixed` and no table they are
   // the float32 MLP's own numbers, and the atomic basis reads half the bytes. One pair is sized.
   View<float**> radial_f32, radial_deriv_f32;
+  bool float_rows = false;
   View<double**> sh;        // [e][M] Y_lm(r̂)
   View<double***> sh_grad;  // [e][M][3] ∂Y_lm/∂r_ij
 
-  bool float_rows() const { return radial_f32.extent(0) > 0; }
-
   void reserve(int n_edges, int n_radial, int n_sh, bool float_rows_wanted) {
-    const int row_width = int(float_rows() ? radial_f32.extent(1) : radial.extent(1));
-    if (int(centre.extent(0)) >= n_edges && float_rows() == float_rows_wanted &&
+    const int row_width = int(float_rows ? radial_f32.extent(1) : radial.extent(1));
+    if (int(centre.extent(0)) >= n_edges && float_rows == float_rows_wanted &&
         row_width == n_radial && int(sh.extent(1)) == n_sh)
       return;
+    float_rows = float_rows_wanted;
     const auto no_init = [](const char* label) {
       return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
     };
@@ -208,7 +208,7 @@ EdgeBasisStats forward_edge_basis(const ExecutionSpace& space,
   const bool batched_exact = batched && !mixed_precision,
              batched_mixed = batched && mixed_precision;
   const bool gemm = route == RadialMlpRoute::kGemm;
-  if (batched_mixed && !b.float_rows())
+  if (batched_mixed && !b.float_rows)
     throw std::logic_error("forward_edge_basis: precision mixed without a table needs float rows");
   if (batched_exact) batches.exact.reserve(chunk.n_edges, n_bessel, gemm);
   if (batched_mixed) batches.mixed.reserve(chunk.n_edges, n_bessel, gemm);

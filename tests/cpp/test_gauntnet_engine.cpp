@@ -407,25 +407,30 @@ TYPED_TEST(GauntNetEngineTest, AtomWithoutNeighboursAndEmptyGraph) {
   double readout0 = 0;
   for (std::size_t h = 0; h < bias.size(); ++h)
     readout0 += o[h] * bias[h] / (1 + std::exp(-bias[h]));
-  for (int s = 0; s < 3; ++s) {
-    // Alone, and with a neighbour beyond the cutoff.
-    for (const double d : {0.0, 3.5}) {
-      std::vector<Vec3> pos = {{0.3, -0.2, 1.0}};
-      std::vector<int> sp = {s};
-      if (d > 0) {
-        pos.push_back({0.3 + d, -0.2, 1.0});
-        sp.push_back(0);
+  using Precision = typename TestFixture::Engine::Precision;
+  // Chunks without edges, in both precisions (float32 rows of none with `precision mixed`).
+  for (const auto precision : {Precision::kDouble, Precision::kMixed}) {
+    engine.set_precision(precision);
+    for (int s = 0; s < 3; ++s) {
+      // Alone, and with a neighbour beyond the cutoff.
+      for (const double d : {0.0, 3.5}) {
+        std::vector<Vec3> pos = {{0.3, -0.2, 1.0}};
+        std::vector<int> sp = {s};
+        if (d > 0) {
+          pos.push_back({0.3 + d, -0.2, 1.0});
+          sp.push_back(0);
+        }
+        const Outputs out = TestFixture::run(engine, all_pairs_graph(pos, sp));
+        const double expected = m.e0s[std::size_t(s)] + m.scale * readout0 + m.shift;
+        EXPECT_NEAR(out.per_atom_energy[0], expected, 1e-14) << "species " << s;
+        for (int c = 0; c < 3; ++c) EXPECT_EQ(out.forces[0][std::size_t(c)], 0.0);
+        for (int c = 0; c < 6; ++c) EXPECT_EQ(out.virial[c], 0.0);
+        EXPECT_TRUE(std::isinf(out.min_distance));
       }
-      const Outputs out = TestFixture::run(engine, all_pairs_graph(pos, sp));
-      const double expected = m.e0s[std::size_t(s)] + m.scale * readout0 + m.shift;
-      EXPECT_NEAR(out.per_atom_energy[0], expected, 1e-14) << "species " << s;
-      for (int c = 0; c < 3; ++c) EXPECT_EQ(out.forces[0][std::size_t(c)], 0.0);
-      for (int c = 0; c < 6; ++c) EXPECT_EQ(out.virial[c], 0.0);
-      EXPECT_TRUE(std::isinf(out.min_distance));
     }
+    const Outputs empty = TestFixture::run(engine, HostGraph{0, {}, {}, {}, {0}, {}});
+    EXPECT_EQ(empty.energy, 0.0);
   }
-  const Outputs empty = TestFixture::run(engine, HostGraph{0, {}, {}, {}, {0}, {}});
-  EXPECT_EQ(empty.energy, 0.0);
 }
 
 // The two edges i → j and j → i of a pair inside a chunk share one row of R(r); edges to ghosts
