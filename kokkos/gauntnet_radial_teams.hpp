@@ -19,10 +19,10 @@
 namespace gaunt {
 
 // R(e, ·) and dR(e, ·) for the edges e < n_edges of `input` ([2 e][N_b] as in RadialBlas; zero
-// rows give zero), in Real. Real = double: the exact path; Real = float: `precision mixed`. Returns
-// the
-// threads per team: kRadialTeamThreads, or fewer where the layers are narrower or the backend
-// allows fewer (on host, where BLAS runs the MLP and this serves the tests, the OpenMP threads).
+// rows give zero), in Real. Real = double: the exact path; Real = float: `precision mixed`.
+// Returns the threads per team: kRadialTeamThreads, or fewer where the layers are narrower or the
+// backend allows fewer (on host, where BLAS runs the MLP and this serves the tests, the OpenMP
+// threads).
 template <class ExecutionSpace, class MemorySpace, class Real>
 int radial_functions_teams(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                            const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& input,

@@ -68,7 +68,7 @@ class PairGaunt : public Pair {
   std::string precision_;           // pair_style keyword precision ("": double)
   std::string radial_mlp_;          // pair_style keyword radial_mlp ("": the engine's default)
   int chunk_atoms_ = 0;             // pair_style keyword chunk_atoms N (0: the engine's default)
-  // Newton off: [nall][9] ghost forces and per-atom virials, reverse-communicated.
+  // Newton off: [nall][kGhostValues] ghost forces and per-atom virials, reverse-communicated.
   std::vector<double> ghost_values_;
   int ghost_comm_size_ = 0;
 

@@ -44,18 +44,16 @@ void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
   check_min_distance(result.min_distance);
   const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
       nall > 0 ? atom->f[0] : nullptr, nall);
-  gaunt_lammps::PerAtomOutputs<Kokkos::View<double*, HostMem, Unmanaged>,
-                               Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged>,
-                               Kokkos::View<double* [9], Kokkos::LayoutRight, HostMem, Unmanaged>>
-      out;
-  out.energy = eflag_atom != 0;
-  out.eatom = decltype(out.eatom)(eatom, eflag_atom ? nall : 0);
-  out.virial = vflag_atom != 0;
-  out.vatom =
-      decltype(out.vatom)(vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0);
-  out.centroid_virial = cvflag_atom != 0;
-  out.cvatom =
-      decltype(out.cvatom)(cvflag_atom && nall > 0 ? cvatom[0] : nullptr, cvflag_atom ? nall : 0);
+  using EView = Kokkos::View<double*, HostMem, Unmanaged>;
+  using VView = Kokkos::View<double* [6], Kokkos::LayoutRight, HostMem, Unmanaged>;
+  using CVView = Kokkos::View<double* [9], Kokkos::LayoutRight, HostMem, Unmanaged>;
+  const gaunt_lammps::PerAtomOutputs<EView, VView, CVView> out{
+      eflag_atom != 0,
+      EView(eatom, eflag_atom ? nall : 0),
+      vflag_atom != 0,
+      VView(vflag_atom && nall > 0 ? vatom[0] : nullptr, vflag_atom ? nall : 0),
+      cvflag_atom != 0,
+      CVView(cvflag_atom && nall > 0 ? cvatom[0] : nullptr, cvflag_atom ? nall : 0)};
   core.tally(result, f, newton ? nall : nlocal, nlocal, out);
   if (!newton) {
     core.ghost_values_to_host(result, nlocal, nall, out, ghost_values_);

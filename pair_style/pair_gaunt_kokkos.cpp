@@ -104,13 +104,8 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   const auto& result = core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal,
                                       nall, neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
-  gaunt_lammps::PerAtomOutputs<decltype(d_eatom), decltype(d_vatom), decltype(d_cvatom)> out;
-  out.energy = eflag_atom != 0;
-  out.eatom = d_eatom;
-  out.virial = vflag_atom != 0;
-  out.vatom = d_vatom;
-  out.centroid_virial = cvflag_atom != 0;
-  out.cvatom = d_cvatom;
+  const gaunt_lammps::PerAtomOutputs<decltype(d_eatom), decltype(d_vatom), decltype(d_cvatom)> out{
+      eflag_atom != 0, d_eatom, vflag_atom != 0, d_vatom, cvflag_atom != 0, d_cvatom};
   core_->tally(result, f, newton ? nall : nlocal, nlocal, out);
   if (!newton) {
     core_->ghost_values_to_host(result, nlocal, nall, out, ghost_values_);
