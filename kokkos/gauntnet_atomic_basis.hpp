@@ -47,10 +47,22 @@ struct AtomTeams {
       Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows) {
+  // The scratch level of a launch whose teams of `threads` threads take `rows` × K doubles each:
+  // 0 (GPU shared memory) where that fits `level0_bytes` (GauntNetParameters::
+  // scratch_level0_bytes), else 1 (GPU global memory, through the caches; on host both levels
+  // are the thread's own memory). A model with large K (L+1)² needs level 1 on GPUs: the reverse
+  // product basis holds (L+1)² K doubles per atom, 41 kB at L = 8, K = 64.
+  static int scratch_level(int level0_bytes, int threads, int rows, int channels) {
+    const std::size_t bytes = std::size_t(threads) * Scratch::shmem_size(rows, channels);
+    return bytes <= std::size_t(level0_bytes) ? 0 : 1;
+  }
+
+  // One team of one thread per chunk atom with `rows` × K doubles of scratch at `level`.
+  static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows,
+                       int level) {
     Policy policy(space, n_atoms, 1, vector_length(channels));
     if (rows == 0) return policy;
-    return policy.set_scratch_size(0, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
+    return policy.set_scratch_size(level, Kokkos::PerTeam(Scratch::shmem_size(rows, channels)));
   }
 
   // One team per chunk atom with up to `threads` threads (GauntNetParameters::atom_team_threads;
@@ -59,37 +71,39 @@ struct AtomTeams {
   static Policy threads_policy(const ExecutionSpace& space, int n_atoms, int channels, int threads,
                                const Kernel& kernel) {
     const int vector = vector_length(channels);
-    return Policy(space, n_atoms, team_size(space, threads, vector, Kokkos::PerTeam(0), kernel),
+    return Policy(space, n_atoms, team_size(space, threads, vector, 0, Kokkos::PerTeam(0), kernel),
                   vector);
   }
 
   // Several chunk atoms per team instead, one per thread: thread r of team t takes atom t T + r,
-  // with `rows` × K doubles of scratch of its own (for_thread_atom); T as in threads_policy.
+  // with `rows` × K doubles of scratch of its own at `level` (for_thread_atom); T as in
+  // threads_policy.
   template <class Kernel>
   static Policy thread_atoms_policy(const ExecutionSpace& space, int n_atoms, int channels,
-                                    int rows, int threads, const Kernel& kernel) {
+                                    int rows, int threads, int level, const Kernel& kernel) {
     const int vector = vector_length(channels);
     const auto scratch = Kokkos::PerThread(Scratch::shmem_size(rows, channels));
-    const int team = team_size(space, threads, vector, scratch, kernel);
-    return Policy(space, (n_atoms + team - 1) / team, team, vector).set_scratch_size(0, scratch);
+    const int team = team_size(space, threads, vector, level, scratch, kernel);
+    return Policy(space, (n_atoms + team - 1) / team, team, vector)
+        .set_scratch_size(level, scratch);
   }
 
   // f(a, scratch) for this thread's atom a of a thread_atoms_policy, if a < n_atoms.
   template <class F>
-  KOKKOS_INLINE_FUNCTION static void for_thread_atom(const Member& team, int n_atoms, int channels,
-                                                     int rows, const F& f) {
+  KOKKOS_INLINE_FUNCTION static void for_thread_atom(const Member& team, int level, int n_atoms,
+                                                     int channels, int rows, const F& f) {
     const int a = team.league_rank() * team.team_size() + team.team_rank();
-    if (a < n_atoms) f(a, Scratch(team.thread_scratch(0), rows, channels).data());
+    if (a < n_atoms) f(a, Scratch(team.thread_scratch(level), rows, channels).data());
   }
 
  private:
   static int vector_length(int channels) { return std::min(channels, Policy::vector_length_max()); }
 
   template <class ScratchSize, class Kernel>
-  static int team_size(const ExecutionSpace& space, int threads, int vector,
+  static int team_size(const ExecutionSpace& space, int threads, int vector, int level,
                        const ScratchSize& scratch, const Kernel& kernel) {
     const int team_max = Policy(space, 1, 1, vector)
-                             .set_scratch_size(0, scratch)
+                             .set_scratch_size(level, scratch)
                              .team_size_max(kernel, Kokkos::ParallelForTag());
     return std::max(1, std::min(threads, team_max));
   }
@@ -116,8 +130,9 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const int K = p.channels, lmax = p.lmax, n_atoms = chunk.n_atoms, rows = 2 * lmax + 1;
   const int first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, rows, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, n_atoms, K, rows, [&](const int a, double* const scratch) {
+    Teams::for_thread_atom(team, level, n_atoms, K, rows, [&](const int a, double* const scratch) {
       const int e_begin = offsets(first + a) - edge_begin;
       const int e_end = offsets(first + a + 1) - edge_begin;
       const auto edge = [&](const int e) {
@@ -135,7 +150,8 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   };
   Kokkos::parallel_for(
       "gaunt::AtomicBasis::forward",
-      Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, kernel), kernel);
+      Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, level, kernel),
+      kernel);
 }
 
 template <class ExecutionSpace, class MemorySpace>

@@ -142,6 +142,13 @@ class GauntNetEngine {
   void set_atom_team_threads(int n);
   int atom_team_threads() const { return params_.atom_team_threads; }
 
+  // Bytes of level-0 scratch (GPU shared memory: 48 kB a block, less what Kokkos keeps) that a
+  // team of the per-atom kernels may take before they use level 1 instead (GPU global memory;
+  // default TeamPolicy<ExecutionSpace>::scratch_size_max(0); ≥ 0). The numbers do not depend on
+  // it; tests run level 1 with 0.
+  void set_scratch_level0_bytes(int bytes);
+  int scratch_level0_bytes() const { return params_.scratch_level0_bytes; }
+
   // The host BLAS library that the engine's matrix products call (blas_library()), or
   // std::nullopt where the engine calls none (GPU memory spaces).
   static std::optional<BlasLibrary> host_blas() {
@@ -193,6 +200,7 @@ GauntNetEngine<ExecutionSpace>::GauntNetEngine(const ModelFile& model, const Exe
       elements_(model.elements),
       atomic_numbers_(model.atomic_numbers) {
   params_.atom_team_threads = GauntNetTuning<ExecutionSpace>::atom_team_threads;
+  params_.scratch_level0_bytes = Kokkos::TeamPolicy<ExecutionSpace>::scratch_size_max(0);
 }
 
 template <class ExecutionSpace>
@@ -209,6 +217,14 @@ void GauntNetEngine<ExecutionSpace>::set_atom_team_threads(int n) {
     throw std::invalid_argument("GauntNetEngine: atom_team_threads must be ≥ 1, got " +
                                 std::to_string(n));
   params_.atom_team_threads = n;
+}
+
+template <class ExecutionSpace>
+void GauntNetEngine<ExecutionSpace>::set_scratch_level0_bytes(int bytes) {
+  if (bytes < 0)
+    throw std::invalid_argument("GauntNetEngine: scratch_level0_bytes must be ≥ 0, got " +
+                                std::to_string(bytes));
+  params_.scratch_level0_bytes = bytes;
 }
 
 template <class ExecutionSpace>

@@ -61,6 +61,10 @@ struct GauntNetParameters {
   // Threads per team of the per-atom kernels (GauntNetTuning::atom_team_threads of the engine's
   // execution space unless set; AtomTeams, gauntnet_atomic_basis.hpp).
   int atom_team_threads = 1;
+  // Bytes of level-0 scratch (GPU shared memory) a team of the per-atom kernels may take
+  // (TeamPolicy::scratch_size_max(0) of the engine's execution space unless set); beyond it they
+  // take level 1 (AtomTeams::scratch_level).
+  int scratch_level0_bytes = 0;
   int tuple_begin[kMaxNuMax + 1] = {};
   View<int**> tuple_index;           // [T][ν_max]  i_1 ≤ … ≤ i_ν
   View<double*> tuple_coefficient;   // [T]         c_t

@@ -24,8 +24,8 @@ struct ProductBasisTeams : AtomTeams<ExecutionSpace> {
   // The team's scratch cut into its row blocks (acc holds B in the forward pass, B̄ in the reverse).
   struct Rows {
     Scratch all;
-    KOKKOS_INLINE_FUNCTION Rows(const Member& team, int channels)
-        : all(team.team_scratch(0), kRows, channels) {}
+    KOKKOS_INLINE_FUNCTION Rows(const Member& team, int level, int channels)
+        : all(team.team_scratch(level), kRows, channels) {}
     KOKKOS_INLINE_FUNCTION auto block(int begin, int n) const {
       return Kokkos::subview(all, Kokkos::pair<int, int>(begin, begin + n), Kokkos::ALL);
     }
@@ -86,12 +86,13 @@ void forward_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, 1, Teams::kRows, K);
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows),
+      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const typename Teams::Rows rows(team, K);
+        const typename Teams::Rows rows(team, level, K);
         const auto S = rows.S(p), F = rows.F(p), acc = rows.acc(p);
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
           for (int nu = 0; nu < p.nu_max; ++nu) acc(nu, k) = 0.0;
@@ -123,12 +124,13 @@ void reverse_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, 1, Teams::kRows, K);
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows),
+      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const typename Teams::Rows rows(team, K);
+        const typename Teams::Rows rows(team, level, K);
         const auto S = rows.S(p), F = rows.F(p), F_adj = rows.F_adj(p), B_bar = rows.acc(p);
         for (int lm = 0; lm < p.n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),

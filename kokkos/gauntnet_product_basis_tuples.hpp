@@ -134,8 +134,9 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, nu_max = p.nu_max, first = chunk.first, n_atoms = chunk.n_atoms;
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, nu_max, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, n_atoms, K, kMaxNuMax, [&](const int a, double* const sum) {
+    Teams::for_thread_atom(team, level, n_atoms, K, nu_max, [&](const int a, double* const sum) {
       const int s = species(first + a);
       Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
         for (int nu = 0; nu < nu_max; ++nu) sum[nu * K + k] = 0.0;
@@ -152,7 +153,7 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
   };
   Kokkos::parallel_for(
       "gaunt::ProductBasis::forward",
-      Teams::thread_atoms_policy(space, n_atoms, K, kMaxNuMax, p.atom_team_threads, kernel),
+      Teams::thread_atoms_policy(space, n_atoms, K, nu_max, p.atom_team_threads, level, kernel),
       kernel);
 }
 
@@ -167,8 +168,9 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, n_sh = p.n_sh, first = chunk.first, n_atoms = chunk.n_atoms;
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, n_sh, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
+    Teams::for_thread_atom(team, level, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
       const int s = species(first + a);
       for (int lm = 0; lm < n_sh; ++lm) {
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
@@ -189,7 +191,8 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   };
   Kokkos::parallel_for(
       "gaunt::ProductBasis::reverse",
-      Teams::thread_atoms_policy(space, n_atoms, K, n_sh, p.atom_team_threads, kernel), kernel);
+      Teams::thread_atoms_policy(space, n_atoms, K, n_sh, p.atom_team_threads, level, kernel),
+      kernel);
 }
 
 }  // namespace gaunt::detail

@@ -4,7 +4,8 @@
 #   lmp, liblammps.so.0, gauntplugin.so (Kokkos CUDA + OpenMP, HOPPER90 unless GAUNT_CUDA_ARCH),
 #   the engine's GoogleTest binaries,
 #   the shared libraries they need beyond glibc/libstdc++ (OpenMPI, FFTW, libzip, OpenSSL, ...),
-#   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models.
+#   OpenMPI's and PMIx's components (a singleton MPI run needs them), the shipped models, and a
+#   wide random model with its PyTorch reference (wide/).
 # Then, on the GPU node, from the repository root:  bash examples/gpu/run_on_gpu.sh gpu_bundle OUT
 # usage: bash examples/gpu/make_bundle.sh [BUILD_DIR]      (default: build-cuda)
 # With GAUNT_BASELINE_PLUGIN=FILE (a gauntplugin.so built in BUILD_DIR from an earlier commit, e.g.
@@ -31,6 +32,10 @@ fi
 # The engine's GoogleTests, whose typed tests run on Kokkos::Cuda as well as on the host spaces.
 mkdir -p "$bundle/tests"
 cp -L "$build"/tests/cpp/test_* "$bundle/tests/"
+# The wide random model (K = 64, L = 8, ν_max = 3) and its PyTorch reference, for the engine test
+# and the LAMMPS run that need level-1 scratch on GPUs (AtomTeams::scratch_level).
+PYTHONPATH="$root/model_export" /usr/bin/python3 "$root/tests/reference/make_model_reference.py" \
+  --wide "$bundle/wide"
 # Libraries the node provides: glibc, the C++ runtime, the driver, and the CUDA runtime and cuFFT
 # (CUDA 13; run_on_gpu.sh finds them in the node's CUDA toolkit or its Python nvidia-* wheels).
 system='^(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|ld-linux-x86-64|libcuda|libcudart|libcufft)\.so'

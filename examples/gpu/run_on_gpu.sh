@@ -3,7 +3,8 @@
 # gpu_bundle/ (made here by examples/gpu/make_bundle.sh) on a node with an NVIDIA GPU.
 #   0. the engine's GoogleTests on Kokkos::Cuda (PyTorch fixtures, finite differences, Gaunt
 #      routes and adjoints), each binary's output in OUT;
-#   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative);
+#   1. the PyTorch fixtures through LAMMPS `run 0` with gaunt/kk on the GPU (1e-10 relative), the
+#      tiny model's and the wide model's (K = 64, L = 8: level-1 scratch);
 #   2. a short NVE run of each example (aspirin in vacuum, silicon crystal) on the GPU;
 #   3. the engine's stage times at 125k atoms (LAMMPS `timer full`), with the radial MLP by the
 #      team kernel (the default on GPUs) and by cuBLAS (`radial_mlp gemm`), and those of the
@@ -30,7 +31,8 @@ ldd "$lmp" "$plugin" | grep "not found" && { echo "FAIL: libraries missing"; exi
 
 echo "== 0. the engine's GoogleTests (typed tests on Kokkos::Cuda and the host spaces)"
 for test in "$bundle"/tests/test_*; do
-  GAUNT_REFERENCE_DIR="$root/tests/reference" timeout 180 "$test" --gtest_brief=1 \
+  GAUNT_REFERENCE_DIR="$root/tests/reference" GAUNT_WIDE_REFERENCE_DIR="$bundle/wide" \
+    timeout 180 "$test" --gtest_brief=1 \
     > "$out/$(basename "$test").txt" 2>&1 ||
     { status=1; echo "FAIL: $(basename "$test")"; tail -5 "$out/$(basename "$test").txt"; }
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\] .* ran" "$out/$(basename "$test").txt" |
@@ -45,6 +47,12 @@ for structure in $structures; do
     --lmp "$lmp" --plugin "$plugin" --reference "$root/tests/reference/model/tiny_reference.json" \
     --workdir "/tmp/gaunt_gpu/run0/$structure" || status=1
 done
+# The wide model (K = 64, L = 8): its per-atom kernels take level-1 scratch on the GPU.
+if [[ -n "$structures" ]]; then
+  python3 "$root/tests/lammps/gaunt_run0.py" fixture --gpu --style gaunt/kk --structure periodic_triclinic \
+    --lmp "$lmp" --plugin "$plugin" --reference "$bundle/wide/wide_reference.json" \
+    --workdir "/tmp/gaunt_gpu/run0/wide_periodic_triclinic" || status=1
+fi
 
 echo "== 2. short NVE runs on the GPU"
 export LAMMPS_PLUGIN_PATH="$bundle"

@@ -248,6 +248,37 @@ const std::vector<std::pair<gaunt::ProductRoute, std::string>> kProductRoutes = 
 const std::vector<std::pair<gaunt::RadialMlpRoute, std::string>> kRadialMlpRoutes = {
     {gaunt::RadialMlpRoute::kGemm, "gemm"}, {gaunt::RadialMlpRoute::kTeams, "teams"}};
 
+// The engine's outputs of fixture structure s against its PyTorch reference (1e-10 relative), and
+// their sums: Σ per-atom energy = E, Σ per-atom virial = W (the engine's own outputs).
+void expect_matches_reference(const Outputs& out, const json& s, const std::string& name) {
+  const double e_ref = s.at("energy").get<double>();
+  EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
+  expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(), 1e-10,
+               name + " per-atom energy");
+  expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()), 1e-10,
+               name + " forces", kForceFloor);
+  const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
+  expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10, name + " virial",
+               kForceFloor);
+  const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
+  std::vector<double> wa, wa_want;
+  for (std::size_t i = 0; i < wa_ref.size(); ++i) {
+    for (int c = 0; c < 6; ++c) {
+      wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
+      wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
+    }
+  }
+  expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
+  double e_sum = 0;
+  for (double e : out.per_atom_energy) e_sum += e;
+  EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
+  for (int c = 0; c < 6; ++c) {
+    double w_sum = 0;
+    for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
+    EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
+  }
+}
+
 TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   typename TestFixture::Engine engine(tiny_model());
   EXPECT_EQ(engine.cutoff(), 3.0);
@@ -258,11 +289,18 @@ TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
   EXPECT_EQ(engine.atom_team_threads(), gaunt::GauntNetTuning<TypeParam>::atom_team_threads);
   EXPECT_THROW(engine.set_atom_team_threads(0), std::invalid_argument);
   EXPECT_THROW(engine.set_chunk_atoms(0), std::invalid_argument);
+  EXPECT_EQ(engine.scratch_level0_bytes(), Kokkos::TeamPolicy<TypeParam>::scratch_size_max(0));
+  EXPECT_THROW(engine.set_scratch_level0_bytes(-1), std::invalid_argument);
   // Teams of several threads: the GPUs' work sharing of the per-atom kernels (several atoms per
   // team, one atom's edges over the team's threads), here on OpenMP threads (the tests run with 2,
-  // so 4 is capped to 2; Serial teams stay at 1).
-  for (const int team_threads : {1, 2, 4}) {
+  // so 4 is capped to 2; Serial teams stay at 1); each with the per-atom kernels' scratch at
+  // level 0 (this model's fits) and, with a level-0 limit of 0 bytes, at level 1 (that of large
+  // K (L+1)² models on GPUs).
+  const int level0_bytes = engine.scratch_level0_bytes();
+  for (const auto& [team_threads, scratch_bytes] :
+       {std::pair{1, level0_bytes}, {2, level0_bytes}, {4, level0_bytes}, {1, 0}, {4, 0}}) {
     engine.set_atom_team_threads(team_threads);
+    engine.set_scratch_level0_bytes(scratch_bytes);
     for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
       engine.set_radial_mlp_route(radial_route);
       for (const auto& [route, route_name] : kProductRoutes) {
@@ -272,38 +310,35 @@ TYPED_TEST(GauntNetEngineTest, MatchesPyTorchReference) {
           for (const auto& s : reference().at("structures")) {
             const std::string name = s.at("name").get<std::string>() + " (" + radial_name + ", " +
                                      route_name + ", chunk " + std::to_string(chunk) +
-                                     ", teams of " + std::to_string(team_threads) + ")";
-            const HostGraph g = fixture_graph(s);
-            const Outputs out = TestFixture::run(engine, g);
-            const double e_ref = s.at("energy").get<double>();
-            EXPECT_NEAR(out.energy, e_ref, 1e-10 * std::abs(e_ref)) << name;
-            expect_close(out.per_atom_energy, s.at("per_atom_energy").get<std::vector<double>>(),
-                         1e-10, name + " per-atom energy");
-            expect_close(flatten(out.forces), flatten(s.at("forces").get<std::vector<Vec3>>()),
-                         1e-10, name + " forces", kForceFloor);
-            const auto w_ref = s.at("virial_voigt").get<std::vector<double>>();
-            expect_close(std::vector<double>(out.virial, out.virial + 6), w_ref, 1e-10,
-                         name + " virial", kForceFloor);
-            const auto wa_ref = s.at("per_atom_virial").get<std::vector<std::vector<Vec3>>>();
-            std::vector<double> wa, wa_want;
-            for (std::size_t i = 0; i < wa_ref.size(); ++i) {
-              for (int c = 0; c < 6; ++c) {
-                wa.push_back(out.per_atom_virial[i][std::size_t(c)]);
-                wa_want.push_back(wa_ref[i][std::size_t(kVoigt[c][0])][std::size_t(kVoigt[c][1])]);
-              }
-            }
-            expect_close(wa, wa_want, 1e-10, name + " per-atom virial", kForceFloor);
-            // Σ per-atom energy = E and Σ per-atom virial = W (the engine's own outputs).
-            double e_sum = 0;
-            for (double e : out.per_atom_energy) e_sum += e;
-            EXPECT_NEAR(e_sum, out.energy, 1e-13 * std::abs(out.energy)) << name;
-            for (int c = 0; c < 6; ++c) {
-              double w_sum = 0;
-              for (const auto& w : out.per_atom_virial) w_sum += w[std::size_t(c)];
-              EXPECT_NEAR(w_sum, out.virial[c], 1e-12 * (1 + max_abs(w_ref))) << name;
-            }
+                                     ", teams of " + std::to_string(team_threads) +
+                                     ", scratch level " + (scratch_bytes > 0 ? "0" : "1") + ")";
+            expect_matches_reference(TestFixture::run(engine, fixture_graph(s)), s, name);
           }
         }
+      }
+    }
+  }
+}
+
+// A wide model (K = 64, L = 8, ν_max = 3: make_model_reference.py --wide, written by CTest into
+// the build tree, GAUNT_WIDE_REFERENCE_DIR): its reverse product basis takes (L+1)² K doubles,
+// 41 kB, of scratch per atom, more than a GPU block's shared memory, so on GPUs its per-atom
+// kernels run with level-1 scratch; on host (both levels one memory) it checks the engine at L = 8.
+TYPED_TEST(GauntNetEngineTest, WideModelMatchesPyTorchReference) {
+  const char* dir = std::getenv("GAUNT_WIDE_REFERENCE_DIR");
+  if (dir == nullptr || *dir == 0)
+    GTEST_SKIP() << "GAUNT_WIDE_REFERENCE_DIR is not set (CTest sets it)";
+  const json ref = gaunt::test::read_reference(dir, "wide_reference.json");
+  typename TestFixture::Engine engine(gaunt::read_model_file(std::string(dir) + "/wide.gaunt.pt"));
+  EXPECT_EQ(engine.product_route(), gaunt::ProductRoute::kIndexTuples);  // ν_max = 3
+  for (const auto& [radial_route, radial_name] : kRadialMlpRoutes) {
+    engine.set_radial_mlp_route(radial_route);
+    for (const auto& [route, route_name] : kProductRoutes) {
+      engine.set_product_route(route);
+      for (const auto& s : ref.at("structures")) {
+        expect_matches_reference(TestFixture::run(engine, fixture_graph(s)), s,
+                                 "wide model, " + s.at("name").get<std::string>() + " (" +
+                                     radial_name + ", " + route_name + ")");
       }
     }
   }

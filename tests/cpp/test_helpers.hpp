@@ -30,11 +30,14 @@ inline std::string reference_dir() {
   return dir && *dir ? dir : GAUNT_REFERENCE_DIR;
 }
 
-inline nlohmann::json read_reference(const std::string& name) {
-  const std::string path = reference_dir() + "/" + name;
+inline nlohmann::json read_reference(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open reference file " + path);
   return nlohmann::json::parse(in);
+}
+inline nlohmann::json read_reference(const std::string& name) {
+  return read_reference(reference_dir(), name);
 }
 
 // Uniformly random rotation from a random unit quaternion.

@@ -44,7 +44,7 @@ def load_structure(reference: pathlib.Path, name: str) -> Tuple[Dict[str, Any], 
     data = json.loads(reference.read_text())
     for s in data["structures"]:
         if s["name"] == name:
-            return s, list(MASSES)
+            return {**s, "model_file": data.get("model_file", "tiny.gaunt.pt")}, list(MASSES)
     raise ValueError(f"no structure named {name!r} in {reference}")
 
 
@@ -71,7 +71,7 @@ def box_of(structure: Dict[str, Any]) -> Tuple[str, str, np.ndarray]:
 def write_data(path: pathlib.Path, structure: Dict[str, Any], elements: List[str]) -> str:
     box, boundary, pos = box_of(structure)
     lines = [
-        f"fixture {structure['name']} (tests/reference/model/tiny_reference.json)",
+        f"fixture {structure['name']} (model {structure['model_file']})",
         "",
         f"{len(pos)} atoms",
         f"{len(elements)} atom types",
@@ -238,7 +238,7 @@ def check_fixture(args: argparse.Namespace) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     structure, elements = load_structure(pathlib.Path(args.reference), args.structure)
     boundary = write_data(workdir / "structure.data", structure, elements)
-    model = str(pathlib.Path(args.reference).parent / structure.get("model_file", "tiny.gaunt.pt"))
+    model = str(pathlib.Path(args.reference).parent / structure["model_file"])
     style = args.style
     if args.radial_table:
         style += f" radial_table {args.radial_table}"

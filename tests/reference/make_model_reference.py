@@ -17,10 +17,16 @@ Structures: a molecule, an orthorhombic periodic cell, a small triclinic cell (a
 own images), a molecule with an atom that has no neighbour, and pairs just inside / just
 outside the cutoff. The native engine must reproduce these to 1e-10 relative.
 
+With --wide DIR it writes wide.gaunt.pt and wide_reference.json to DIR instead: the same
+structures through a wide random model (K = 64, L = 8, ν_max = 3), whose per-atom kernels need
+more scratch than a GPU block's shared memory holds (the reverse product basis: (L + 1)² K
+doubles, 41 kB per atom). CTest writes it into the build tree (1 MB, not committed).
+
 Run from the repository root:
-    PYTHONPATH=model_export /usr/bin/python3 tests/reference/make_model_reference.py
+    PYTHONPATH=model_export /usr/bin/python3 tests/reference/make_model_reference.py [--wide DIR]
 """
 
+import argparse
 import json
 import pathlib
 from typing import Any, Dict, List, Tuple
@@ -38,15 +44,15 @@ CUTOFF = 3.0
 ELEMENTS = ["H", "C", "O"]
 
 
-def tiny_model() -> GauntNet:
+def random_model(channels: int, lmax: int, nu_max: int) -> GauntNet:
     config = GauntNetConfig(
         elements=ELEMENTS,
         cutoff=CUTOFF,
         num_bessel=4,
         radial_hidden=[8, 8],
-        channels=4,
-        lmax=3,
-        nu_max=4,
+        channels=channels,
+        lmax=lmax,
+        nu_max=nu_max,
         readout_hidden=4,
         avg_num_neighbors=2.0,
         e0s=[-0.6, -1.3, -2.1],
@@ -186,21 +192,30 @@ def compute(model: GauntNet, s: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def main() -> None:
-    torch.set_num_threads(1)
-    OUT.mkdir(parents=True, exist_ok=True)
-    model = tiny_model()
-    path = OUT / "tiny.gaunt.pt"
+def write_reference(model: GauntNet, out: pathlib.Path, stem: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{stem}.gaunt.pt"
     save_model_file(model, path, {"note": "random weights (seed 2026), test fixture only"})
     header, _ = read_model_file(path)
     result = {
-        "model_file": "tiny.gaunt.pt",
+        "model_file": path.name,
         "weights_sha256": header["weights"]["sha256"],
         "units": "metal (eV, Å); virial W = -dE/dε in eV",
         "structures": [compute(model, s) for s in structures()],
     }
-    (OUT / "tiny_reference.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {path} and {OUT / 'tiny_reference.json'}")
+    (out / f"{stem}_reference.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {path} and {out / f'{stem}_reference.json'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wide", type=pathlib.Path, metavar="DIR", help="write the wide model")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.wide is not None:
+        write_reference(random_model(channels=64, lmax=8, nu_max=3), args.wide, "wide")
+    else:
+        write_reference(random_model(channels=4, lmax=3, nu_max=4), OUT, "tiny")
 
 
 if __name__ == "__main__":
