@@ -47,14 +47,14 @@ struct AtomTeams {
       Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-  // The scratch level of a launch whose teams of `threads` threads take `rows` × K doubles each:
-  // 0 (GPU shared memory) where that fits `level0_bytes` (GauntNetParameters::
-  // scratch_level0_bytes), else 1 (GPU global memory, through the caches; on host both levels
-  // are the thread's own memory). A model with large K (L+1)² needs level 1 on GPUs: the reverse
-  // product basis holds (L+1)² K doubles per atom, 41 kB at L = 8, K = 64.
-  static int scratch_level(int level0_bytes, int threads, int rows, int channels) {
-    const std::size_t bytes = std::size_t(threads) * Scratch::shmem_size(rows, channels);
-    return bytes <= std::size_t(level0_bytes) ? 0 : 1;
+  // The scratch level of a launch whose threads (or one-thread teams) take `rows` × K doubles
+  // each: 0 (GPU shared memory) where one thread's fits `level0_bytes` (GauntNetParameters::
+  // scratch_level0_bytes; the team is then as large as fits, team_size), else 1 (GPU global
+  // memory, through the caches; on host both levels are the thread's own memory). The reverse
+  // product basis of a model with large K (L+1)² needs level 1 on GPUs: (L+1)² K doubles per
+  // atom, 41 kB at L = 8, K = 64.
+  static int scratch_level(int level0_bytes, int rows, int channels) {
+    return Scratch::shmem_size(rows, channels) <= std::size_t(level0_bytes) ? 0 : 1;
   }
 
   // One team of one thread per chunk atom with `rows` × K doubles of scratch at `level`.
@@ -130,7 +130,7 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const int K = p.channels, lmax = p.lmax, n_atoms = chunk.n_atoms, rows = 2 * lmax + 1;
   const int first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, rows, K);
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, rows, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
     Teams::for_thread_atom(team, level, n_atoms, K, rows, [&](const int a, double* const scratch) {
       const int e_begin = offsets(first + a) - edge_begin;

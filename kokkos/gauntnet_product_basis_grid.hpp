@@ -86,7 +86,7 @@ void forward_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, 1, Teams::kRows, K);
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, Teams::kRows, K);
   Kokkos::parallel_for(
       "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
@@ -124,7 +124,7 @@ void reverse_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, 1, Teams::kRows, K);
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, Teams::kRows, K);
   Kokkos::parallel_for(
       "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {

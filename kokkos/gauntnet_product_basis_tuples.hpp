@@ -134,7 +134,7 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, nu_max = p.nu_max, first = chunk.first, n_atoms = chunk.n_atoms;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, nu_max, K);
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, nu_max, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
     Teams::for_thread_atom(team, level, n_atoms, K, nu_max, [&](const int a, double* const sum) {
       const int s = species(first + a);
@@ -168,7 +168,7 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, n_sh = p.n_sh, first = chunk.first, n_atoms = chunk.n_atoms;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, p.atom_team_threads, n_sh, K);
+  const int level = Teams::scratch_level(p.scratch_level0_bytes, n_sh, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
     Teams::for_thread_atom(team, level, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
       const int s = species(first + a);
