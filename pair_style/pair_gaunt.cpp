@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <Kokkos_Core.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -313,6 +314,24 @@ void PairGaunt::check_min_distance(double local_min) {
                "pair_style {}: two atoms are {:.6g} Angstrom apart, closer than the minimum "
                "safe distance {:.6g} Angstrom of model file {}",
                style_name_, global_min, min_safe_distance_, model_path_);
+}
+
+void PairGaunt::engine_failed(const char* what, int nlocal) const {
+  std::string reason = what;
+  while (!reason.empty() && (reason.back() == '.' || std::isspace(reason.back())))
+    reason.pop_back();
+  // The native engine's buffers hold one chunk of local atoms and their neighbour pairs.
+  const std::string hint =
+      native_engine()
+          ? fmt::format(
+                ". Where memory runs out, a smaller chunk_atoms N (pair_style keyword; {}) "
+                "bounds the engine's buffers, which hold N local atoms and their "
+                "neighbour pairs",
+                chunk_atoms_ > 0 ? fmt::format("now {}", chunk_atoms_)
+                                 : std::string("default 2048 on host, 32768 on GPUs"))
+          : std::string();
+  error->one(FLERR, "pair_style {} could not evaluate the model for {} local atoms: {}{}",
+             style_name_, nlocal, reason, hint);
 }
 
 void PairGaunt::reverse_communicate_ghost_values(int n_values) {

@@ -15,7 +15,8 @@
 // on host, cuBLAS on GPUs), or teams, the engine's own kernel; the default is gemm on host, teams
 // on GPUs. The same numbers to rounding either way.
 // chunk_atoms N: local atoms the engine takes at once (default 2048 on host, 32768 on GPUs); its
-// per-atom and per-edge buffers are sized to one chunk, so N bounds the memory. Same numbers.
+// per-atom and per-edge buffers are sized to one chunk, so N bounds the memory (an allocation that
+// fails stops the run with an error naming this keyword: engine_failed). Same numbers.
 //
 // Full neighbour list; newton on (LAMMPS reverse-communicates ghost forces) and newton off
 // (this style reverse-communicates them itself); per-atom energy and virial.
@@ -118,6 +119,17 @@ class PairGaunt : public Pair {
   void check_units(const char* where);
   // Stops with a clear error when two modelled atoms are closer than the safe distance.
   void check_min_distance(double local_min);
+  // core.compute(args...), one evaluation of the model, with an exception out of it (above all a
+  // failed allocation of the engine's buffers) turned into one error on this rank (engine_failed).
+  template <class Core, class... Args>
+  decltype(auto) evaluate(Core& core, int nlocal, const Args&... args) {
+    try {
+      return core.compute(args...);
+    } catch (const std::exception& e) {
+      engine_failed(e.what(), nlocal);
+    }
+  }
+  [[noreturn]] void engine_failed(const char* what, int nlocal) const;
   // Newton off: reverse-communicates the first n_values columns of ghost_values_ and leaves the
   // sums on owned atoms.
   void reverse_communicate_ghost_values(int n_values);

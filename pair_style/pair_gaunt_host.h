@@ -39,8 +39,8 @@ void PairGaunt::compute_host(Core& core, int eflag, int vflag) {
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
   request.per_atom_centroid_virial = cvflag_atom != 0;
-  const auto& result = core.compute(x, type, tag, ilist, list->inum, neighbors, nlocal, nall,
-                                    neighbor->ago == 0, request);
+  const auto& result = evaluate(core, nlocal, x, type, tag, ilist, list->inum, neighbors, nlocal,
+                                nall, neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
   const Kokkos::View<double* [3], Kokkos::LayoutRight, HostMem, Unmanaged> f(
       nall > 0 ? atom->f[0] : nullptr, nall);

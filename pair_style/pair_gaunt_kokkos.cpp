@@ -101,8 +101,8 @@ void PairGauntKokkos<DeviceType>::compute(int eflag, int vflag) {
   request.per_atom_energy = eflag_atom != 0;
   request.per_atom_virial = vflag_atom != 0;
   request.per_atom_centroid_virial = cvflag_atom != 0;
-  const auto& result = core_->compute(x, type, tag, k_list->d_ilist, list->inum, neighbors, nlocal,
-                                      nall, neighbor->ago == 0, request);
+  const auto& result = evaluate(*core_, nlocal, x, type, tag, k_list->d_ilist, list->inum,
+                                neighbors, nlocal, nall, neighbor->ago == 0, request);
   check_min_distance(result.min_distance);
   const gaunt_lammps::PerAtomOutputs<decltype(d_eatom), decltype(d_vatom), decltype(d_cvatom)> out{
       eflag_atom != 0, d_eatom, vflag_atom != 0, d_vatom, cvflag_atom != 0, d_cvatom};

@@ -31,6 +31,11 @@ Every check compares LAMMPS with a source independent of the number under test:
                 warning; with Debian's reference BLAS put first (LD_LIBRARY_PATH), it names that
                 file, "unnamed", and the run warns once (on 2 ranks).
 
+- `memory_limit`: with at most 2.5 GB of address space (RLIMIT_AS), 32 768 Si atoms in one
+                chunk (`chunk_atoms 100000`) stop with one error that names the style, the atom
+                count, the failed allocation and the `chunk_atoms` keyword; with `chunk_atoms 2048`
+                the same run passes under the same limit.
+
 - `heat_flux`:  on the aspirin molecule in vacuum, `compute heat/flux` with pe/atom, ke/atom and
                 centroid/stress/atom equals the time derivative of the energy moment,
                 J = d/dt Σ_i x_i e_i (exact for an isolated system), by a central difference along
@@ -51,6 +56,7 @@ import ctypes
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -173,8 +179,10 @@ def run_lmp(
     newton: str = "on",
     name: str = "in.lmp",
     extra_env: Optional[Dict[str, str]] = None,
+    address_space: Optional[int] = None,
 ) -> str:
-    """Runs LAMMPS (under mpirun for ranks > 1); returns stdout or raises RuntimeError."""
+    """Runs LAMMPS (under mpirun for ranks > 1; with at most `address_space` bytes of virtual
+    memory when given); returns stdout or raises RuntimeError."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / name).write_text(script)
     cmd = [lmp, "-in", name, "-log", name.replace("in.", "log.") + ".lammps"]
@@ -193,7 +201,14 @@ def run_lmp(
         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
         **(extra_env or {}),
     )
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    limit = None
+    if address_space is not None:
+        limit = lambda: resource.setrlimit(  # noqa: E731
+            resource.RLIMIT_AS, (address_space, address_space)
+        )
+    proc = subprocess.run(
+        cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120, preexec_fn=limit
+    )
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(cmd)} exited with {proc.returncode}:\n"
@@ -721,6 +736,49 @@ def check_blas(args: argparse.Namespace, check: Checker) -> None:
         check(f"{what}: warnings about the BLAS", abs(warnings - (0 if name else 1)), 0.0)
 
 
+def check_memory_limit(args: argparse.Namespace, check: Checker) -> None:
+    """Out of memory in the engine: one error that names the style, the atoms and the cure."""
+    # 16³ diamond cells of Si (32 768 atoms, 46 neighbours within r_c + skin each): in one chunk
+    # the engine's buffers take > 4.4 GiB (R and dR/dr, 2.2 GiB each), in chunks of 2048 atoms
+    # ~0.3 GB. LAMMPS itself takes ~1 GB of address space (libraries, MPI, threads' arenas).
+    limit = 2500 << 20
+    style = style_name(args)
+    model = SHIPPED_MODELS / "si" / "si.gaunt.pt"
+    for chunk in (100000, 2048):
+        script = f"""plugin load {args.plugin}
+units metal
+atom_style atomic
+lattice diamond 5.468
+region cell block 0 16 0 16 0 16
+create_box 1 cell
+create_atoms 1 box
+mass 1 28.0855
+pair_style {style} chunk_atoms {chunk}
+pair_coeff * * {model} Si
+run 0
+"""
+        workdir = pathlib.Path(args.workdir) / f"chunk_{chunk}"
+        try:
+            run_lmp(args.lmp, workdir, script, args.kokkos, address_space=limit)
+            failure = ""
+        except RuntimeError as e:
+            failure = str(e)
+        errors = [x for x in failure.splitlines() if x.startswith("ERROR")]
+        print(f"{check.label}: chunk_atoms {chunk}: {errors[0] if errors else failure or 'ran'}")
+        what = f"chunk_atoms {chunk} under {limit >> 20} MiB"
+        if chunk == 2048:  # the cure works under the same limit
+            check(f"{what}: failed", float(bool(failure)), 0.0)
+            continue
+        want = [
+            f"ERROR on proc 0: pair_style {style} could not evaluate the model for 32768 local "
+            "atoms: ",
+            "failed to allocate",
+            "a smaller chunk_atoms N (pair_style keyword; now 100000)",
+        ]
+        found = any(all(w in x for w in want) for x in errors)
+        check(f"{what}: an error line with {want}", float(not found), 0.0)
+
+
 CHECKS = {
     "fd_forces": check_fd_forces,
     "fd_virial": check_fd_virial,
@@ -732,6 +790,7 @@ CHECKS = {
     "stage_times": check_stage_times,
     "blas": check_blas,
     "heat_flux": check_heat_flux,
+    "memory_limit": check_memory_limit,
 }
 
 
