@@ -9,6 +9,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <algorithm>
+#include <type_traits>
 
 #include "atomic_basis_edge.hpp"
 #include "gauntnet_edge_basis.hpp"
@@ -57,6 +58,18 @@ struct AtomTeams {
     return Scratch::shmem_size(rows, channels) <= std::size_t(level0_bytes) ? 0 : 1;
   }
 
+  // f(std::integral_constant<int, level>()) for that level, so that the kernels see it as a
+  // constant: GPU code then addresses level 0 as shared memory (with a run-time level, generic
+  // pointers cost the per-atom kernels 8 registers, and Kokkos' pick of the level's pointer put
+  // its scratch space object on the stack).
+  template <class F>
+  static void with_scratch_level(int level0_bytes, int rows, int channels, const F& f) {
+    if (scratch_level(level0_bytes, rows, channels) == 0)
+      f(std::integral_constant<int, 0>());
+    else
+      f(std::integral_constant<int, 1>());
+  }
+
   // One team of one thread per chunk atom with `rows` × K doubles of scratch at `level`.
   static Policy policy(const ExecutionSpace& space, int n_atoms, int channels, int rows,
                        int level) {
@@ -88,12 +101,13 @@ struct AtomTeams {
         .set_scratch_size(level, scratch);
   }
 
-  // f(a, scratch) for this thread's atom a of a thread_atoms_policy, if a < n_atoms.
-  template <class F>
-  KOKKOS_INLINE_FUNCTION static void for_thread_atom(const Member& team, int level, int n_atoms,
-                                                     int channels, int rows, const F& f) {
+  // f(a, scratch) for this thread's atom a of a thread_atoms_policy, if a < n_atoms, with its
+  // scratch at Level.
+  template <int Level, class F>
+  KOKKOS_INLINE_FUNCTION static void for_thread_atom(const Member& team, int n_atoms, int channels,
+                                                     int rows, const F& f) {
     const int a = team.league_rank() * team.team_size() + team.team_rank();
-    if (a < n_atoms) f(a, Scratch(team.thread_scratch(level), rows, channels).data());
+    if (a < n_atoms) f(a, Scratch(team.thread_scratch(Level), rows, channels).data());
   }
 
  private:
@@ -117,12 +131,13 @@ using RadialRows = Kokkos::View<RowReal**, Kokkos::LayoutRight, MemorySpace>;
 // shares in turn: on host straight into A (add_edge_to_atomic_basis_host, its t_k in the thread's
 // scratch), on GPUs degree by degree in the thread's scratch (atomic_basis_of_atom_lanes). R from
 // `radial`, basis.radial or basis.radial_f32.
-template <class ExecutionSpace, class MemorySpace, class RowReal>
-void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
-                          const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
-                          const EdgeBasis<MemorySpace>& basis,
-                          const RadialRows<RowReal, MemorySpace>& radial,
-                          const AtomFeatures<MemorySpace>& A) {
+template <int Level, class ExecutionSpace, class MemorySpace, class RowReal>
+void forward_atomic_basis_of_rows(const ExecutionSpace& space,
+                                  const GauntNetParameters<MemorySpace>& p,
+                                  const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
+                                  const EdgeBasis<MemorySpace>& basis,
+                                  const RadialRows<RowReal, MemorySpace>& radial,
+                                  const AtomFeatures<MemorySpace>& A) {
   using Teams = AtomTeams<ExecutionSpace>;
   const auto offsets = graph.offsets;
   const auto b = basis;
@@ -130,27 +145,27 @@ void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<
   const int K = p.channels, lmax = p.lmax, n_atoms = chunk.n_atoms, rows = 2 * lmax + 1;
   const int first = chunk.first, edge_begin = chunk.edge_begin;
   const double inv_avg = p.inv_avg_num_neighbors;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, rows, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, level, n_atoms, K, rows, [&](const int a, double* const scratch) {
-      const int e_begin = offsets(first + a) - edge_begin;
-      const int e_end = offsets(first + a + 1) - edge_begin;
-      const auto edge = [&](const int e) {
-        EdgeRows<RowReal> rows_e;
-        const int sj = b.species_j(e);
-        if (sj >= 0) rows_e = {&embedding(sj, 0), &radial(b.radial_row(e), 0), &b.sh(e, 0)};
-        return rows_e;
-      };
-      KOKKOS_IF_ON_HOST((
-          atomic_basis_of_atom_host(K, lmax, inv_avg, e_begin, e_end, edge, scratch, &A(a, 0, 0));))
-      KOKKOS_IF_ON_DEVICE(
-          (atomic_basis_of_atom_lanes(TeamChannels<typename Teams::Member>{team, K}, lmax, inv_avg,
-                                      e_begin, e_end, edge, scratch, &A(a, 0, 0));))
-    });
+    Teams::template for_thread_atom<Level>(
+        team, n_atoms, K, rows, [&](const int a, double* const scratch) {
+          const int e_begin = offsets(first + a) - edge_begin;
+          const int e_end = offsets(first + a + 1) - edge_begin;
+          const auto edge = [&](const int e) {
+            EdgeRows<RowReal> rows_e;
+            const int sj = b.species_j(e);
+            if (sj >= 0) rows_e = {&embedding(sj, 0), &radial(b.radial_row(e), 0), &b.sh(e, 0)};
+            return rows_e;
+          };
+          KOKKOS_IF_ON_HOST((atomic_basis_of_atom_host(K, lmax, inv_avg, e_begin, e_end, edge,
+                                                       scratch, &A(a, 0, 0));))
+          KOKKOS_IF_ON_DEVICE(
+              (atomic_basis_of_atom_lanes(TeamChannels<typename Teams::Member>{team, K}, lmax,
+                                          inv_avg, e_begin, e_end, edge, scratch, &A(a, 0, 0));))
+        });
   };
   Kokkos::parallel_for(
       "gaunt::AtomicBasis::forward",
-      Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, level, kernel),
+      Teams::thread_atoms_policy(space, n_atoms, K, rows, p.atom_team_threads, Level, kernel),
       kernel);
 }
 
@@ -158,10 +173,14 @@ template <class ExecutionSpace, class MemorySpace>
 void forward_atomic_basis(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                           const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                           const EdgeBasis<MemorySpace>& basis, const AtomFeatures<MemorySpace>& A) {
-  if (basis.float_rows)
-    forward_atomic_basis(space, p, graph, chunk, basis, basis.radial_f32, A);
-  else
-    forward_atomic_basis(space, p, graph, chunk, basis, basis.radial, A);
+  AtomTeams<ExecutionSpace>::with_scratch_level(
+      p.scratch_level0_bytes, 2 * p.lmax + 1, p.channels, [&](auto level) {
+        constexpr int Level = decltype(level)::value;
+        if (basis.float_rows)
+          forward_atomic_basis_of_rows<Level>(space, p, graph, chunk, basis, basis.radial_f32, A);
+        else
+          forward_atomic_basis_of_rows<Level>(space, p, graph, chunk, basis, basis.radial, A);
+      });
 }
 
 // Reverse of stages 2 and 1 together, per edge e: R̄ and Ȳ (above) are formed in registers

@@ -61,7 +61,7 @@ struct GauntNetParameters {
   // Threads per team of the per-atom kernels (GauntNetTuning::atom_team_threads of the engine's
   // execution space unless set; AtomTeams, gauntnet_atomic_basis.hpp).
   int atom_team_threads = 1;
-  // Bytes of level-0 scratch (GPU shared memory) a team of the per-atom kernels may take
+  // Bytes of level-0 scratch (GPU shared memory) one thread of the per-atom kernels may take
   // (TeamPolicy::scratch_size_max(0) of the engine's execution space unless set); beyond it they
   // take level 1 (AtomTeams::scratch_level).
   int scratch_level0_bytes = 0;

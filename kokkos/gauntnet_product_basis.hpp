@@ -19,10 +19,17 @@ void forward_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
                            const AtomFeatures<MemorySpace>& A_mixed,
                            const AtomInvariants<MemorySpace>& B) {
-  if (p.product_route == ProductRoute::kIndexTuples)
-    detail::forward_product_basis_tuples(space, p, graph, chunk, A_mixed, B);
-  else
-    detail::forward_product_basis_grid(space, p, graph, chunk, A_mixed, B);
+  using Teams = detail::ProductBasisTeams<ExecutionSpace>;
+  const bool tuples = p.product_route == ProductRoute::kIndexTuples;
+  // Scratch per atom: B^ν of its channels (tuples), or the grid's row blocks.
+  Teams::with_scratch_level(
+      p.scratch_level0_bytes, tuples ? p.nu_max : Teams::kRows, p.channels, [&](auto level) {
+        constexpr int Level = decltype(level)::value;
+        if (tuples)
+          detail::forward_product_basis_tuples<Level>(space, p, graph, chunk, A_mixed, B);
+        else
+          detail::forward_product_basis_grid<Level>(space, p, graph, chunk, A_mixed, B);
+      });
 }
 
 template <class ExecutionSpace, class MemorySpace>
@@ -31,10 +38,19 @@ void reverse_product_basis(const ExecutionSpace& space, const GauntNetParameters
                            const AtomFeatures<MemorySpace>& A_mixed,
                            const AtomInvariants<MemorySpace>& B_adj,
                            const AtomFeatures<MemorySpace>& A_mixed_adj) {
-  if (p.product_route == ProductRoute::kIndexTuples)
-    detail::reverse_product_basis_tuples(space, p, graph, chunk, A_mixed, B_adj, A_mixed_adj);
-  else
-    detail::reverse_product_basis_grid(space, p, graph, chunk, A_mixed, B_adj, A_mixed_adj);
+  using Teams = detail::ProductBasisTeams<ExecutionSpace>;
+  const bool tuples = p.product_route == ProductRoute::kIndexTuples;
+  // Scratch per atom: Ã̄ of its channels (tuples), or the grid's row blocks.
+  Teams::with_scratch_level(p.scratch_level0_bytes, tuples ? p.n_sh : Teams::kRows, p.channels,
+                            [&](auto level) {
+                              constexpr int Level = decltype(level)::value;
+                              if (tuples)
+                                detail::reverse_product_basis_tuples<Level>(
+                                    space, p, graph, chunk, A_mixed, B_adj, A_mixed_adj);
+                              else
+                                detail::reverse_product_basis_grid<Level>(
+                                    space, p, graph, chunk, A_mixed, B_adj, A_mixed_adj);
+                            });
 }
 
 }  // namespace gaunt

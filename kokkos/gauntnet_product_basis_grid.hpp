@@ -24,8 +24,10 @@ struct ProductBasisTeams : AtomTeams<ExecutionSpace> {
   // The team's scratch cut into its row blocks (acc holds B in the forward pass, B̄ in the reverse).
   struct Rows {
     Scratch all;
-    KOKKOS_INLINE_FUNCTION Rows(const Member& team, int level, int channels)
-        : all(team.team_scratch(level), kRows, channels) {}
+    template <int Level>
+    KOKKOS_INLINE_FUNCTION Rows(const Member& team, std::integral_constant<int, Level>,
+                                int channels)
+        : all(team.team_scratch(Level), kRows, channels) {}
     KOKKOS_INLINE_FUNCTION auto block(int begin, int n) const {
       return Kokkos::subview(all, Kokkos::pair<int, int>(begin, begin + n), Kokkos::ALL);
     }
@@ -77,7 +79,7 @@ KOKKOS_INLINE_FUNCTION void factor_values(const Member& team, const Params& p,
   }
 }
 
-template <class ExecutionSpace, class MemorySpace>
+template <int Level, class ExecutionSpace, class MemorySpace>
 void forward_product_basis_grid(const ExecutionSpace& space,
                                 const GauntNetParameters<MemorySpace>& p,
                                 const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -86,13 +88,12 @@ void forward_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, Teams::kRows, K);
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
+      "gaunt::ProductBasis::forward", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, Level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const typename Teams::Rows rows(team, level, K);
+        const typename Teams::Rows rows(team, std::integral_constant<int, Level>(), K);
         const auto S = rows.S(p), F = rows.F(p), acc = rows.acc(p);
         Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
           for (int nu = 0; nu < p.nu_max; ++nu) acc(nu, k) = 0.0;
@@ -114,7 +115,7 @@ void forward_product_basis_grid(const ExecutionSpace& space,
       });
 }
 
-template <class ExecutionSpace, class MemorySpace>
+template <int Level, class ExecutionSpace, class MemorySpace>
 void reverse_product_basis_grid(const ExecutionSpace& space,
                                 const GauntNetParameters<MemorySpace>& p,
                                 const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -124,13 +125,12 @@ void reverse_product_basis_grid(const ExecutionSpace& space,
   using Teams = ProductBasisTeams<ExecutionSpace>;
   const auto species = graph.species;
   const int K = p.channels, first = chunk.first;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, Teams::kRows, K);
   Kokkos::parallel_for(
-      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, level),
+      "gaunt::ProductBasis::reverse", Teams::policy(space, chunk.n_atoms, K, Teams::kRows, Level),
       KOKKOS_LAMBDA(const typename Teams::Member& team) {
         const int a = team.league_rank();
         const int s = species(first + a);
-        const typename Teams::Rows rows(team, level, K);
+        const typename Teams::Rows rows(team, std::integral_constant<int, Level>(), K);
         const auto S = rows.S(p), F = rows.F(p), F_adj = rows.F_adj(p), B_bar = rows.acc(p);
         for (int lm = 0; lm < p.n_sh; ++lm) {
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),

@@ -124,7 +124,7 @@ void add_atom_invariants_host(const TupleRows& tuples, const double* A, int s, d
 void add_atom_invariants_adjoint_host(const TupleRows& tuples, const double* A, int s,
                                       const double* B_bar, double* A_adj);
 
-template <class ExecutionSpace, class MemorySpace>
+template <int Level, class ExecutionSpace, class MemorySpace>
 void forward_product_basis_tuples(const ExecutionSpace& space,
                                   const GauntNetParameters<MemorySpace>& p,
                                   const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -134,30 +134,30 @@ void forward_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, nu_max = p.nu_max, first = chunk.first, n_atoms = chunk.n_atoms;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, nu_max, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, level, n_atoms, K, nu_max, [&](const int a, double* const sum) {
-      const int s = species(first + a);
-      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-        for (int nu = 0; nu < nu_max; ++nu) sum[nu * K + k] = 0.0;
-      });
-      if (s >= 0) {
-        KOKKOS_IF_ON_HOST((add_atom_invariants_host(tuples, &A_mixed(a, 0, 0), s, sum);))
-        KOKKOS_IF_ON_DEVICE((add_atom_invariants(TeamChannels<typename Teams::Member>{team, K},
-                                                 tuples, &A_mixed(a, 0, 0), s, sum);))
-      }
-      Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
-        for (int nu = 0; nu < nu_max; ++nu) B(a, nu * K + k) = sum[nu * K + k];
-      });
-    });
+    Teams::template for_thread_atom<Level>(
+        team, n_atoms, K, nu_max, [&](const int a, double* const sum) {
+          const int s = species(first + a);
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+            for (int nu = 0; nu < nu_max; ++nu) sum[nu * K + k] = 0.0;
+          });
+          if (s >= 0) {
+            KOKKOS_IF_ON_HOST((add_atom_invariants_host(tuples, &A_mixed(a, 0, 0), s, sum);))
+            KOKKOS_IF_ON_DEVICE((add_atom_invariants(TeamChannels<typename Teams::Member>{team, K},
+                                                     tuples, &A_mixed(a, 0, 0), s, sum);))
+          }
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K), [&](const int k) {
+            for (int nu = 0; nu < nu_max; ++nu) B(a, nu * K + k) = sum[nu * K + k];
+          });
+        });
   };
   Kokkos::parallel_for(
       "gaunt::ProductBasis::forward",
-      Teams::thread_atoms_policy(space, n_atoms, K, nu_max, p.atom_team_threads, level, kernel),
+      Teams::thread_atoms_policy(space, n_atoms, K, nu_max, p.atom_team_threads, Level, kernel),
       kernel);
 }
 
-template <class ExecutionSpace, class MemorySpace>
+template <int Level, class ExecutionSpace, class MemorySpace>
 void reverse_product_basis_tuples(const ExecutionSpace& space,
                                   const GauntNetParameters<MemorySpace>& p,
                                   const GauntNetGraph<MemorySpace>& graph, const AtomChunk& chunk,
@@ -168,30 +168,30 @@ void reverse_product_basis_tuples(const ExecutionSpace& space,
   const auto species = graph.species;
   const auto tuples = TupleRows::of(p);
   const int K = p.channels, n_sh = p.n_sh, first = chunk.first, n_atoms = chunk.n_atoms;
-  const int level = Teams::scratch_level(p.scratch_level0_bytes, n_sh, K);
   const auto kernel = KOKKOS_LAMBDA(const typename Teams::Member& team) {
-    Teams::for_thread_atom(team, level, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
-      const int s = species(first + a);
-      for (int lm = 0; lm < n_sh; ++lm) {
-        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                             [&](const int k) { sum_adj[lm * K + k] = 0.0; });
-      }
-      if (s >= 0) {
-        const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
-        KOKKOS_IF_ON_HOST((add_atom_invariants_adjoint_host(tuples, A, s, B_bar, sum_adj);))
-        KOKKOS_IF_ON_DEVICE(
-            (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples, A,
-                                         s, B_bar, sum_adj);))
-      }
-      for (int lm = 0; lm < n_sh; ++lm) {
-        Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
-                             [&](const int k) { A_mixed_adj(a, lm, k) = sum_adj[lm * K + k]; });
-      }
-    });
+    Teams::template for_thread_atom<Level>(
+        team, n_atoms, K, n_sh, [&](const int a, double* const sum_adj) {
+          const int s = species(first + a);
+          for (int lm = 0; lm < n_sh; ++lm) {
+            Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                                 [&](const int k) { sum_adj[lm * K + k] = 0.0; });
+          }
+          if (s >= 0) {
+            const double *A = &A_mixed(a, 0, 0), *B_bar = &B_adj(a, 0);
+            KOKKOS_IF_ON_HOST((add_atom_invariants_adjoint_host(tuples, A, s, B_bar, sum_adj);))
+            KOKKOS_IF_ON_DEVICE(
+                (add_atom_invariants_adjoint(TeamChannels<typename Teams::Member>{team, K}, tuples,
+                                             A, s, B_bar, sum_adj);))
+          }
+          for (int lm = 0; lm < n_sh; ++lm) {
+            Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, K),
+                                 [&](const int k) { A_mixed_adj(a, lm, k) = sum_adj[lm * K + k]; });
+          }
+        });
   };
   Kokkos::parallel_for(
       "gaunt::ProductBasis::reverse",
-      Teams::thread_atoms_policy(space, n_atoms, K, n_sh, p.atom_team_threads, level, kernel),
+      Teams::thread_atoms_policy(space, n_atoms, K, n_sh, p.atom_team_threads, Level, kernel),
       kernel);
 }
 
