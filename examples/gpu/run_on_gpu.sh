@@ -14,6 +14,10 @@
 #      (nvidia-smi).
 # Everything it prints is also written to OUT (gpu_check.log, gpu_throughput.csv).
 # usage: bash examples/gpu/run_on_gpu.sh BUNDLE OUT
+# With GAUNT_GPU_CHECK_ON_HOST=1 it runs here instead, on the host build's Kokkos OpenMP (2 threads;
+# a bundle of links made by examples/gpu/host_bundle.sh), to check the script itself where no GPU
+# is: every step runs, GPU memory reads as 0, and the timings are the host's. GAUNT_CHECK_PYTHON
+# names the python3 of step 1 (it needs numpy).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bundle="$(cd "${1:?usage: run_on_gpu.sh BUNDLE OUT}" && pwd)"
@@ -24,6 +28,17 @@ start=$(date +%s)
 
 source "$root/examples/gpu/bundle_env.sh"
 kk=(-k on g 1 -sf kk -pk kokkos newton on neigh half)
+gpu=(--gpu)
+if [[ -n "${GAUNT_GPU_CHECK_ON_HOST:-}" ]]; then
+  kk=(-k on t 2 -sf kk -pk kokkos newton on neigh half)
+  gpu=()
+  # A stand-in nvidia-smi: no GPU, 0 MiB used.
+  mkdir -p "$out/host_check_bin"
+  printf '#!/bin/sh\ncase "$*" in *memory.used*) echo 0 ;; *) echo "none (GAUNT_GPU_CHECK_ON_HOST)" ;; esac\n' \
+    > "$out/host_check_bin/nvidia-smi"
+  chmod +x "$out/host_check_bin/nvidia-smi"
+  export PATH="$out/host_check_bin:$PATH"
+fi
 status=0
 
 echo "== $(date -u '+%F %T') $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
@@ -41,15 +56,16 @@ done
 
 echo "== 1. PyTorch fixtures, gaunt/kk on the GPU, run 0"
 structures="molecule periodic_orthorhombic periodic_triclinic isolated_atom near_cutoff"
-python3 -c "import numpy" 2>/dev/null || { structures=""; echo "skipped: python3 has no numpy"; }
+python="${GAUNT_CHECK_PYTHON:-python3}"
+"$python" -c "import numpy" 2>/dev/null || { structures=""; echo "skipped: $python has no numpy"; }
 for structure in $structures; do
-  python3 "$root/tests/lammps/gaunt_run0.py" fixture --gpu --style gaunt/kk --structure "$structure" \
+  "$python" "$root/tests/lammps/gaunt_run0.py" fixture "${gpu[@]}" --style gaunt/kk --structure "$structure" \
     --lmp "$lmp" --plugin "$plugin" --reference "$root/tests/reference/model/tiny_reference.json" \
     --workdir "/tmp/gaunt_gpu/run0/$structure" || status=1
 done
 # The wide model (K = 64, L = 8): its per-atom kernels take level-1 scratch on the GPU.
 if [[ -n "$structures" ]]; then
-  python3 "$root/tests/lammps/gaunt_run0.py" fixture --gpu --style gaunt/kk --structure periodic_triclinic \
+  "$python" "$root/tests/lammps/gaunt_run0.py" fixture "${gpu[@]}" --style gaunt/kk --structure periodic_triclinic \
     --lmp "$lmp" --plugin "$plugin" --reference "$bundle/wide/wide_reference.json" \
     --workdir "/tmp/gaunt_gpu/run0/wide_periodic_triclinic" || status=1
 fi
