@@ -48,23 +48,18 @@ struct AtomTeams {
       Kokkos::View<double**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-  // The scratch level of a launch whose threads (or one-thread teams) take `rows` × K doubles
-  // each: 0 (GPU shared memory) where one thread's fits `level0_bytes` (GauntNetParameters::
-  // scratch_level0_bytes; the team is then as large as fits, team_size), else 1 (GPU global
-  // memory, through the caches; on host both levels are the thread's own memory). The reverse
-  // product basis of a model with large K (L+1)² needs level 1 on GPUs: (L+1)² K doubles per
-  // atom, 41 kB at L = 8, K = 64.
-  static int scratch_level(int level0_bytes, int rows, int channels) {
-    return Scratch::shmem_size(rows, channels) <= std::size_t(level0_bytes) ? 0 : 1;
-  }
-
-  // f(std::integral_constant<int, level>()) for that level, so that the kernels see it as a
-  // constant: GPU code then addresses level 0 as shared memory (with a run-time level, generic
+  // f(std::integral_constant<int, level>()) for the scratch level of a launch whose threads (or
+  // one-thread teams) take `rows` × K doubles each: 0 (GPU shared memory) where one thread's fits
+  // `level0_bytes` (GauntNetParameters::scratch_level0_bytes; the team is then as large as fits,
+  // team_size), else 1 (GPU global memory, through the caches; on host both levels are the
+  // thread's own memory). The reverse product basis of a model with large K (L+1)² needs level 1
+  // on GPUs: (L+1)² K doubles per atom, 41 kB at L = 8, K = 64. The level reaches the kernels as a
+  // constant, so that GPU code addresses level 0 as shared memory (with a run-time level, generic
   // pointers cost the per-atom kernels 8 registers, and Kokkos' pick of the level's pointer put
   // its scratch space object on the stack).
   template <class F>
   static void with_scratch_level(int level0_bytes, int rows, int channels, const F& f) {
-    if (scratch_level(level0_bytes, rows, channels) == 0)
+    if (Scratch::shmem_size(rows, channels) <= std::size_t(level0_bytes))
       f(std::integral_constant<int, 0>());
     else
       f(std::integral_constant<int, 1>());

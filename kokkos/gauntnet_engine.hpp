@@ -144,7 +144,7 @@ class GauntNetEngine {
 
   // Bytes of level-0 scratch (GPU shared memory: 48 kB a block, less what Kokkos keeps) that one
   // thread of the per-atom kernels may take; where its scratch is larger they use level 1 instead
-  // (GPU global memory; AtomTeams::scratch_level). Default TeamPolicy<ExecutionSpace>::
+  // (GPU global memory; AtomTeams::with_scratch_level). Default TeamPolicy<ExecutionSpace>::
   // scratch_size_max(0); ≥ 0. The numbers do not depend on it; tests run level 1 with 0.
   void set_scratch_level0_bytes(int bytes);
   int scratch_level0_bytes() const { return params_.scratch_level0_bytes; }

@@ -63,7 +63,7 @@ struct GauntNetParameters {
   int atom_team_threads = 1;
   // Bytes of level-0 scratch (GPU shared memory) one thread of the per-atom kernels may take
   // (TeamPolicy::scratch_size_max(0) of the engine's execution space unless set); beyond it they
-  // take level 1 (AtomTeams::scratch_level).
+  // take level 1 (AtomTeams::with_scratch_level).
   int scratch_level0_bytes = 0;
   int tuple_begin[kMaxNuMax + 1] = {};
   View<int**> tuple_index;           // [T][ν_max]  i_1 ≤ … ≤ i_ν

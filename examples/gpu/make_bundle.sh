@@ -33,7 +33,7 @@ fi
 mkdir -p "$bundle/tests"
 cp -L "$build"/tests/cpp/test_* "$bundle/tests/"
 # The wide random model (K = 64, L = 8, ν_max = 3) and its PyTorch reference, for the engine test
-# and the LAMMPS run that need level-1 scratch on GPUs (AtomTeams::scratch_level).
+# and the LAMMPS run that need level-1 scratch on GPUs (AtomTeams::with_scratch_level).
 PYTHONPATH="$root/model_export" /usr/bin/python3 "$root/tests/reference/make_model_reference.py" \
   --wide "$bundle/wide"
 # Libraries the node provides: glibc, the C++ runtime, the driver, and the CUDA runtime and cuFFT
