@@ -740,7 +740,10 @@ def check_memory_limit(args: argparse.Namespace, check: Checker) -> None:
     """Out of memory in the engine: one error that names the style, the atoms and the cure."""
     # 16³ diamond cells of Si (32 768 atoms, 46 neighbours within r_c + skin each): in one chunk
     # the engine's buffers take > 4.4 GiB (R and dR/dr, 2.2 GiB each), in chunks of 2048 atoms
-    # ~0.3 GB. LAMMPS itself takes ~1 GB of address space (libraries, MPI, threads' arenas).
+    # ~0.3 GB. The whole run then reserves 1.65 GB of address space (libraries, MPI, threads'
+    # malloc arenas and stacks). OpenBLAS starts a thread per core at load, 140 MB of address
+    # space each here (+8.8 GB on 64 cores), although the engine then asks it for one thread: it
+    # is held to one here.
     limit = 2500 << 20
     style = style_name(args)
     model = SHIPPED_MODELS / "si" / "si.gaunt.pt"
@@ -759,7 +762,14 @@ run 0
 """
         workdir = pathlib.Path(args.workdir) / f"chunk_{chunk}"
         try:
-            run_lmp(args.lmp, workdir, script, args.kokkos, address_space=limit)
+            run_lmp(
+                args.lmp,
+                workdir,
+                script,
+                args.kokkos,
+                extra_env={"OPENBLAS_NUM_THREADS": "1"},
+                address_space=limit,
+            )
             failure = ""
         except RuntimeError as e:
             failure = str(e)
