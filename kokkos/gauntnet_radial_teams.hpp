@@ -20,9 +20,10 @@ namespace gaunt {
 
 // R(e, ·) and dR(e, ·) for the edges e < n_edges of `input` ([2 e][N_b] as in RadialBlas; zero
 // rows give zero), in Real. Real = double: the exact path; Real = float: `precision mixed`.
-// Returns the threads per team: kRadialTeamThreads, or fewer where the layers are narrower or the
-// backend allows fewer (on host, where BLAS runs the MLP and this serves the tests, the OpenMP
-// threads).
+// Returns the threads per team: kRadialTeamThreads, or fewer where every layer has fewer outputs
+// or the backend allows fewer (on host, where BLAS runs the MLP and this serves the tests, the
+// OpenMP threads). The widest output counts, not the widest hidden layer: the last layer's
+// (L+1) K outputs are most of the work where the hidden layers are narrow.
 template <class ExecutionSpace, class MemorySpace, class Real>
 int radial_functions_teams(const ExecutionSpace& space, const GauntNetParameters<MemorySpace>& p,
                            const Kokkos::View<Real**, Kokkos::LayoutRight, MemorySpace>& input,
@@ -36,8 +37,12 @@ int radial_functions_teams(const ExecutionSpace& space, const GauntNetParameters
       Kokkos::View<Real**, Kokkos::LayoutRight, typename ExecutionSpace::scratch_memory_space,
                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
   if (n_edges == 0) return 0;
-  int width = 0;  // the widest layer input held in scratch (N_b and the hidden layers)
-  for (int t = 0; t < p.n_layers; ++t) width = std::max(width, p.width[t]);
+  int width = 0;    // the widest layer input held in scratch (N_b and the hidden layers)
+  int outputs = 0;  // the widest layer output
+  for (int t = 0; t < p.n_layers; ++t) {
+    width = std::max(width, p.width[t]);
+    outputs = std::max(outputs, p.width[t + 1]);
+  }
   const int n_blocks = (n_edges + Rows - 1) / Rows;
   const auto scratch = Kokkos::PerTeam(2 * Scratch::shmem_size(2 * Rows, width));
   const Real* weights = radial_weights<Real>(p);
@@ -88,7 +93,7 @@ int radial_functions_teams(const ExecutionSpace& space, const GauntNetParameters
   const int team_max = Policy(space, n_blocks, 1)
                            .set_scratch_size(0, scratch)
                            .team_size_max(block, Kokkos::ParallelForTag());
-  const int threads = std::min({kRadialTeamThreads, width, team_max});
+  const int threads = std::min({kRadialTeamThreads, outputs, team_max});
   Kokkos::parallel_for("gaunt::RadialTeams::blocks",
                        Policy(space, n_blocks, threads).set_scratch_size(0, scratch), block);
   return threads;
